@@ -1,0 +1,7 @@
+import 'reflect-metadata';
+
+import { bootstrapService } from '@pp/observability';
+
+import { CredentialsModule } from './credentials.module';
+
+void bootstrapService(CredentialsModule);

@@ -1,0 +1,7 @@
+import 'reflect-metadata';
+
+import { bootstrapService } from '@pp/observability';
+
+import { NormalizerModule } from './normalizer.module';
+
+void bootstrapService(NormalizerModule);

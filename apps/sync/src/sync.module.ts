@@ -1,0 +1,24 @@
+import { Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+
+import { AppConfigModule } from '@pp/config';
+import { BrokerReadinessProbe, MessagingModule } from '@pp/messaging';
+import { HealthModule, LoggingModule, MetricsModule } from '@pp/observability';
+import { DatabaseReadinessProbe, PersistenceModule } from '@pp/persistence';
+
+import { syncEnvSchema } from './config/sync.env';
+
+@Module({
+  imports: [
+    AppConfigModule.forRoot(syncEnvSchema),
+    LoggingModule.forRoot('sync'),
+    MetricsModule,
+    PersistenceModule.forRoot({ entities: [] }),
+    MessagingModule.forRootAsync({
+      inject: [ConfigService],
+      useFactory: (config: ConfigService) => ({ url: config.getOrThrow<string>('AMQP_URL'), serviceName: 'sync' }),
+    }),
+    HealthModule.forRoot([DatabaseReadinessProbe, BrokerReadinessProbe]),
+  ],
+})
+export class SyncModule {}

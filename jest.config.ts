@@ -1,0 +1,46 @@
+import type { Config } from 'jest';
+
+const swcTransform: Config['transform'] = {
+  '^.+\\.ts$': [
+    '@swc/jest',
+    {
+      jsc: {
+        parser: { syntax: 'typescript', decorators: true },
+        transform: { legacyDecorator: true, decoratorMetadata: true },
+        target: 'es2022',
+        keepClassNames: true,
+      },
+      module: { type: 'commonjs' },
+    },
+  ],
+};
+
+const moduleNameMapper: Config['moduleNameMapper'] = {
+  '^@pp/(.*)$': '<rootDir>/libs/$1/src',
+};
+
+const config: Config = {
+  projects: [
+    {
+      displayName: 'unit',
+      rootDir: '.',
+      testEnvironment: 'node',
+      testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts'],
+      transform: swcTransform,
+      moduleNameMapper,
+    },
+    {
+      displayName: 'integration',
+      rootDir: '.',
+      testEnvironment: 'node',
+      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      transform: swcTransform,
+      moduleNameMapper,
+      globalSetup: '<rootDir>/test/setup/global-setup.ts',
+      globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
+      testTimeout: 120_000,
+    },
+  ],
+};
+
+export default config;

@@ -1,0 +1,177 @@
+import { z } from 'zod';
+
+import { Envelope } from './envelope';
+import { PARTNERSTACK_STREAMS, PartnerStackStream } from './partnerstack-streams';
+
+/** Topic exchange every service publishes its events to. */
+export const EVENTS_EXCHANGE = 'pp.events';
+
+const isoTime = z.string().datetime({ offset: true });
+const stream = z.enum(PARTNERSTACK_STREAMS);
+
+/** A PartnerStack record exactly as the API returned it; only `key` is required of it here. */
+export const partnerStackRecordSchema = z.looseObject({ key: z.string().min(1) });
+export type PartnerStackRecord = z.infer<typeof partnerStackRecordSchema>;
+
+const rawRecordV1 = z.object({
+  connectionId: z.string().min(1),
+  syncRunId: z.string().min(1),
+  stream,
+  externalKey: z.string().min(1),
+  fetchedAt: isoTime,
+  record: partnerStackRecordSchema,
+});
+
+const rawRemovedV1 = z.object({
+  connectionId: z.string().min(1),
+  syncRunId: z.string().min(1),
+  stream,
+  externalKey: z.string().min(1),
+  removedAt: isoTime,
+});
+
+const connectionEventBase = z.object({ connectionId: z.string().min(1), actorUserId: z.string().min(1).nullable() });
+
+const streamStatsV1 = z.object({
+  stream,
+  status: z.enum(['succeeded', 'failed', 'unavailable', 'skipped']),
+  fetched: z.number().int().nonnegative(),
+  emitted: z.number().int().nonnegative(),
+  unchanged: z.number().int().nonnegative(),
+  removed: z.number().int().nonnegative(),
+  apiCalls: z.number().int().nonnegative(),
+  rateLimited: z.number().int().nonnegative(),
+  errors: z.number().int().nonnegative(),
+  error: z.string().nullable(),
+});
+
+export const SYNC_RUN_STATUSES = ['running', 'succeeded', 'partial', 'failed'] as const;
+export const CONNECTION_STATUSES = ['connected', 'invalid', 'disconnected'] as const;
+export const SYNC_MODES = ['incremental', 'full'] as const;
+export const SYNC_REASONS = ['connected', 'rotated', 'manual', 'scheduled', 'reconcile', 'retry'] as const;
+
+function rawKey<S extends PartnerStackStream>(name: S) {
+  return `partnerstack.raw.${name}` as const;
+}
+function removedKey<S extends PartnerStackStream>(name: S) {
+  return `partnerstack.raw.${name}.removed` as const;
+}
+
+/**
+ * The catalogue: every routing key, its payload schema and its schema version.
+ * Producers and consumers both import it, so a payload that does not match its key does not compile.
+ */
+export const MessageCatalogue = {
+  ...(Object.fromEntries(
+    PARTNERSTACK_STREAMS.flatMap((name) => [
+      [rawKey(name), { schemaVersion: 1, payload: rawRecordV1 }],
+      [removedKey(name), { schemaVersion: 1, payload: rawRemovedV1 }],
+    ]),
+  ) as {
+    [S in PartnerStackStream as `partnerstack.raw.${S}`]: { schemaVersion: 1; payload: typeof rawRecordV1 };
+  } & {
+    [S in PartnerStackStream as `partnerstack.raw.${S}.removed`]: { schemaVersion: 1; payload: typeof rawRemovedV1 };
+  }),
+
+  'credentials.connection.connected': {
+    schemaVersion: 1,
+    payload: connectionEventBase.extend({ tokenHint: z.string(), connectedAt: isoTime }),
+  },
+  'credentials.connection.rotated': {
+    schemaVersion: 1,
+    payload: connectionEventBase.extend({ tokenHint: z.string(), rotatedAt: isoTime }),
+  },
+  'credentials.connection.disconnected': {
+    schemaVersion: 1,
+    payload: connectionEventBase.extend({ disconnectedAt: isoTime }),
+  },
+  'credentials.connection.status-changed': {
+    schemaVersion: 1,
+    payload: connectionEventBase.extend({
+      status: z.enum(CONNECTION_STATUSES),
+      reason: z.string().nullable(),
+      changedAt: isoTime,
+    }),
+  },
+
+  /** A sync wanted now (manual request); the sync scheduler turns it into a job unless one is queued or running. */
+  'sync.requested': {
+    schemaVersion: 1,
+    payload: z.object({
+      connectionId: z.string().min(1),
+      syncRunId: z.string().min(1),
+      reason: z.enum(SYNC_REASONS),
+      mode: z.enum(SYNC_MODES).default('incremental'),
+    }),
+  },
+  /** Work item on the sync workers' competing-consumer queue. */
+  'sync.job': {
+    schemaVersion: 1,
+    payload: z.object({
+      connectionId: z.string().min(1),
+      syncRunId: z.string().min(1),
+      reason: z.enum(SYNC_REASONS),
+      mode: z.enum(SYNC_MODES),
+    }),
+  },
+  'sync.run.started': {
+    schemaVersion: 1,
+    payload: z.object({
+      connectionId: z.string().min(1),
+      syncRunId: z.string().min(1),
+      mode: z.enum(SYNC_MODES),
+      startedAt: isoTime,
+    }),
+  },
+  'sync.run.finished': {
+    schemaVersion: 1,
+    payload: z.object({
+      connectionId: z.string().min(1),
+      syncRunId: z.string().min(1),
+      mode: z.enum(SYNC_MODES),
+      status: z.enum(SYNC_RUN_STATUSES),
+      startedAt: isoTime,
+      finishedAt: isoTime,
+      recordsFetched: z.number().int().nonnegative(),
+      recordsEmitted: z.number().int().nonnegative(),
+      error: z.string().nullable(),
+      streams: z.array(streamStatsV1),
+      nextSyncAt: isoTime.nullable(),
+    }),
+  },
+  /** PartnerStack answered 401 during a sync: the agency revoked the token. */
+  'sync.connection.invalid': {
+    schemaVersion: 1,
+    payload: z.object({
+      connectionId: z.string().min(1),
+      syncRunId: z.string().min(1),
+      reason: z.string(),
+      detectedAt: isoTime,
+    }),
+  },
+  /** One per committed normalizer batch, so readers can invalidate caches and refresh aggregates. */
+  'normalized.changed': {
+    schemaVersion: 1,
+    payload: z.object({ entityKinds: z.array(z.string()), records: z.number().int().nonnegative() }),
+  },
+} as const;
+
+export type MessageCatalogue = typeof MessageCatalogue;
+export type RoutingKey = keyof MessageCatalogue & string;
+export type PayloadOf<K extends RoutingKey> = z.output<MessageCatalogue[K]['payload']>;
+export type PayloadInputOf<K extends RoutingKey> = z.input<MessageCatalogue[K]['payload']>;
+export type MessageOf<K extends RoutingKey> = Envelope<K, PayloadOf<K>>;
+
+export const RawRecordKey = rawKey;
+export const RawRemovedKey = removedKey;
+export type RawRecordPayload = z.infer<typeof rawRecordV1>;
+export type RawRemovedPayload = z.infer<typeof rawRemovedV1>;
+export type StreamStats = z.infer<typeof streamStatsV1>;
+
+export function isRoutingKey(value: string): value is RoutingKey {
+  return Object.prototype.hasOwnProperty.call(MessageCatalogue, value);
+}
+
+export function contractOf<K extends RoutingKey>(key: K): MessageCatalogue[K] {
+  return MessageCatalogue[key];
+}

@@ -1,0 +1,51 @@
+import { INestApplication, Type, ValidationPipe } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { NestFactory } from '@nestjs/core';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+
+import { AllExceptionsFilter } from './all-exceptions.filter';
+
+export interface ServiceOptions {
+  openApi?: { title: string; description: string; bearerAuth: boolean };
+}
+
+/** Applies what every HTTP-facing app shares; used by main.ts and by tests that boot an app in-process. */
+export function configureApp(app: INestApplication, { openApi }: ServiceOptions = {}): void {
+  app.useLogger(app.get(Logger));
+  app.enableShutdownHooks();
+  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+  app.useGlobalFilters(new AllExceptionsFilter());
+  const config = app.get(ConfigService);
+  const origins =
+    config.get<string[]>('CORS_ORIGINS') ??
+    (config.get<string>('NODE_ENV') === 'production' ? [] : ['http://localhost:5173']);
+  if (origins.length > 0) app.enableCors({ origin: origins, credentials: true });
+  if (openApi) {
+    const builder = new DocumentBuilder().setTitle(openApi.title).setDescription(openApi.description).setVersion('1');
+    if (openApi.bearerAuth) builder.addBearerAuth();
+    SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, builder.build()), {
+      jsonDocumentUrl: 'docs/openapi.json',
+    });
+  }
+}
+
+/**
+ * Starts an app for `node dist/apps/<app>/main.js`. A failure to start (invalid environment, wiring error)
+ * ends the process with exit code 1 and one readable message; such messages never contain secret values.
+ */
+export async function bootstrapService(
+  module: Type<unknown>,
+  options: ServiceOptions = {},
+): Promise<INestApplication | undefined> {
+  try {
+    const app = await NestFactory.create(module, { bufferLogs: true, abortOnError: false });
+    configureApp(app, options);
+    const port = app.get(ConfigService).getOrThrow<number>('PORT');
+    await app.listen(port, process.env.HOST ?? '0.0.0.0');
+    return app;
+  } catch (error) {
+    process.stderr.write(`${module.name} failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  }
+}

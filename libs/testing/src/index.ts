@@ -1,0 +1,2 @@
+export * from './test-resources';
+export * from './wait-for';
