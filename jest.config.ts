@@ -20,6 +20,8 @@ const moduleNameMapper: Config['moduleNameMapper'] = {
 };
 
 const config: Config = {
+  // Integration suites boot apps and wait on a real broker and database; unit tests finish far sooner.
+  testTimeout: 120_000,
   projects: [
     {
       displayName: 'unit',
@@ -38,7 +40,6 @@ const config: Config = {
       moduleNameMapper,
       globalSetup: '<rootDir>/test/setup/global-setup.ts',
       globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
-      testTimeout: 120_000,
     },
   ],
 };

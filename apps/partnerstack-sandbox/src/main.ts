@@ -4,4 +4,10 @@ import { bootstrapService } from '@pp/observability';
 
 import { SandboxModule } from './sandbox.module';
 
-void bootstrapService(SandboxModule);
+void bootstrapService(SandboxModule, {
+  openApi: {
+    title: 'PartnerStack sandbox',
+    description: "Stand-in for PartnerStack's Partner API under /api/v2, with test controls under /admin",
+    bearerAuth: true,
+  },
+});

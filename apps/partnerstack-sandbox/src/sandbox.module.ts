@@ -3,6 +3,11 @@ import { Module } from '@nestjs/common';
 import { AppConfigModule } from '@pp/config';
 import { HealthModule, LoggingModule, MetricsModule } from '@pp/observability';
 
+import { AdminController } from './admin/admin.controller';
+import { AgencyRegistry } from './agencies/agency-registry.service';
+import { SandboxSettings } from './agencies/sandbox-settings';
+import { PartnerApiController } from './api/partner-api.controller';
+import { TrafficService } from './api/traffic.service';
 import { sandboxEnvSchema } from './config/sandbox.env';
 
 @Module({
@@ -12,5 +17,7 @@ import { sandboxEnvSchema } from './config/sandbox.env';
     MetricsModule,
     HealthModule.forRoot([]),
   ],
+  controllers: [PartnerApiController, AdminController],
+  providers: [SandboxSettings, AgencyRegistry, TrafficService],
 })
 export class SandboxModule {}

@@ -46,6 +46,7 @@ export class AmqpConnection implements OnApplicationShutdown {
   }
 
   public async onApplicationShutdown(): Promise<void> {
+    // Closes every channel created from it too; consumers were cancelled and publishes flushed before this.
     await this.manager.close();
   }
 }

@@ -4,10 +4,8 @@ import {
   Injectable,
   Logger,
   OnApplicationBootstrap,
-  OnApplicationShutdown,
 } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
-import { ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 
 import { contractOf, envelopeSchema, EVENTS_EXCHANGE, isRoutingKey, MessageOf, RoutingKey } from '@pp/contracts';
@@ -74,10 +72,9 @@ function describe(error: unknown): string {
  * messages and exhausted retries go to the dead-letter queue with the reason and original routing key.
  */
 @Injectable()
-export class MessageDispatcher implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+export class MessageDispatcher implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(MessageDispatcher.name);
   private readonly routes = new Map<RoutingKey, Route>();
-  private readonly channels: ChannelWrapper[] = [];
   private readonly consumerTags = new Map<ConfirmChannel, string[]>();
   private readonly inFlight = new Set<Promise<unknown>>();
 
@@ -181,12 +178,13 @@ export class MessageDispatcher implements OnApplicationBootstrap, BeforeApplicat
           { noAck: false },
         );
         this.consumerTags.set(raw, [...(this.consumerTags.get(raw) ?? []), consumerTag]);
+        // A call on a closed channel never settles: forget it so shutdown only cancels live consumers.
+        raw.once('close', () => this.consumerTags.delete(raw));
       },
     });
     channel.on('error', (error: Error) =>
       this.logger.error(`Consumer channel of '${queue.queue}' failed: ${error.message}`),
     );
-    this.channels.push(channel);
   }
 
   private track(work: Promise<unknown>): void {
@@ -377,7 +375,4 @@ export class MessageDispatcher implements OnApplicationBootstrap, BeforeApplicat
     ]);
   }
 
-  public async onApplicationShutdown(): Promise<void> {
-    await Promise.all(this.channels.map((channel) => channel.close().catch(() => undefined)));
-  }
 }

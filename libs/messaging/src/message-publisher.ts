@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel } from 'amqplib';
 
@@ -34,7 +34,8 @@ export interface OutgoingMessage<K extends RoutingKey> {
  * reconnect; a message in flight when the connection drops is sent again (consumers are idempotent).
  */
 @Injectable()
-export class MessagePublisher implements OnApplicationShutdown {
+export class MessagePublisher implements BeforeApplicationShutdown {
+  private readonly logger = new Logger(MessagePublisher.name);
   private readonly channel: ChannelWrapper;
   private readonly exchange: string;
 
@@ -50,6 +51,8 @@ export class MessagePublisher implements OnApplicationShutdown {
         await channel.assertExchange(exchange, 'topic', { durable: true });
       },
     });
+    // Setup failures (broker going away mid-declare) are retried on reconnect; they must not crash the process.
+    this.channel.on('error', (error: Error) => this.logger.warn(`Publisher channel error: ${error.message}`));
   }
 
   public build<K extends RoutingKey>(key: K, payload: PayloadInputOf<K>, meta: PublishMeta): MessageOf<K> {
@@ -107,7 +110,11 @@ export class MessagePublisher implements OnApplicationShutdown {
     return this.channel.queueLength();
   }
 
-  public async onApplicationShutdown(): Promise<void> {
-    await this.channel.close();
+  /** Gives messages still waiting for the broker a moment to be confirmed before the connection closes. */
+  public async beforeApplicationShutdown(): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    while (this.channel.queueLength() > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   }
 }

@@ -45,6 +45,7 @@ export async function migrateSet(url: string, set: MigrationSet): Promise<string
       transactional: true,
       allOrNothing: true,
       snapshot: false,
+      silent: true,
     },
   });
   try {

@@ -14,7 +14,13 @@ export async function waitFor<T>(
   let lastError: unknown;
   for (;;) {
     try {
-      const value = await condition();
+      // A condition that never settles (a call on a closed channel, say) must not outlive the deadline.
+      const value = await Promise.race([
+        condition(),
+        new Promise<never>((_, reject) =>
+          setTimeout(() => reject(new Error('condition did not settle')), Math.max(deadline - Date.now(), 1)).unref(),
+        ),
+      ]);
       if (value) return value as NonNullable<T>;
     } catch (error) {
       lastError = error;
