@@ -38,6 +38,7 @@ const config: Config = {
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       transform: swcTransform,
       moduleNameMapper,
+      setupFiles: ['<rootDir>/test/setup/fresh-orm-metadata.ts'],
       globalSetup: '<rootDir>/test/setup/global-setup.ts',
       globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
     },

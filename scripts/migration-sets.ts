@@ -1,4 +1,6 @@
 import type { MigrationSet } from '@pp/persistence';
 
+import { domainMigrations } from '../libs/domain/src/migrations';
+
 /** Every service's migrations, in the order `npm run migrate` applies them. Each service owns its schema. */
-export const allMigrationSets: MigrationSet[] = [];
+export const allMigrationSets: MigrationSet[] = [domainMigrations];

@@ -1,24 +1,44 @@
 import { Module } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 
+import { AuthModule } from '@pp/auth';
 import { AppConfigModule } from '@pp/config';
-import { BrokerReadinessProbe, MessagingModule } from '@pp/messaging';
 import { HealthModule, LoggingModule, MetricsModule } from '@pp/observability';
-import { DatabaseReadinessProbe, PersistenceModule } from '@pp/persistence';
 
-import { reportingEnvSchema } from './config/reporting.env';
+import { reportingDevelopmentSecrets, reportingEnvSchema } from './config/reporting.env';
+import { DatabaseModule } from './database/database.module';
+import { ReportingDatabaseProbe } from './database/reporting-database.service';
+import { DealsModule } from './deals/deals.module';
+import { LeadsModule } from './leads/leads.module';
+import { MissedRewardsModule } from './missed-rewards/missed-rewards.module';
+import { PayoutsModule } from './payouts/payouts.module';
+import { ProgramsModule } from './programs/programs.module';
+import { ReferralsModule } from './referrals/referrals.module';
+import { ReportsModule } from './reports/reports.module';
+import { RewardsModule } from './rewards/rewards.module';
+import { SummaryModule } from './summary/summary.module';
+import { SyncRunsModule } from './sync-runs/sync-runs.module';
+import { TransactionsModule } from './transactions/transactions.module';
 
 @Module({
   imports: [
-    AppConfigModule.forRoot(reportingEnvSchema),
+    AppConfigModule.forRoot(reportingEnvSchema, { developmentSecrets: reportingDevelopmentSecrets }),
     LoggingModule.forRoot('reporting'),
     MetricsModule,
-    PersistenceModule.forRoot({ entities: [] }),
-    MessagingModule.forRootAsync({
-      inject: [ConfigService],
-      useFactory: (config: ConfigService) => ({ url: config.getOrThrow<string>('AMQP_URL'), serviceName: 'reporting' }),
-    }),
-    HealthModule.forRoot([DatabaseReadinessProbe, BrokerReadinessProbe]),
+    AuthModule,
+    DatabaseModule,
+    // Reporting only reads PostgreSQL: it neither publishes nor consumes, so a broker outage must not make it unready.
+    HealthModule.forRoot([ReportingDatabaseProbe]),
+    SummaryModule,
+    ProgramsModule,
+    ReferralsModule,
+    TransactionsModule,
+    RewardsModule,
+    PayoutsModule,
+    LeadsModule,
+    DealsModule,
+    ReportsModule,
+    MissedRewardsModule,
+    SyncRunsModule,
   ],
 })
 export class ReportingModule {}

@@ -1,0 +1,94 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+
+import { normalizerMetrics } from '../metrics/normalizer.metrics';
+
+/** A slow refresh (under load) delays the next by this many times its duration: refreshes stay a fraction of the work. */
+const GAP_PER_REFRESH_DURATION = 4;
+
+interface TenantState {
+  lastStartedAt: number;
+  /** Gap to keep after the last refresh started: the interval, or longer when refreshes are slow. */
+  gapMs: number;
+  timer?: NodeJS.Timeout;
+  running?: Promise<void>;
+  /** Touched while a refresh ran: one more refresh is owed. */
+  dirty: boolean;
+}
+
+/**
+ * Refreshes a tenant's report aggregates after committed batches, at most once per interval per tenant (longer while
+ * refreshes are slow), and always once more after the last touch, so the aggregates end up reflecting the final state.
+ */
+@Injectable()
+export class AggregateRefresher implements OnApplicationShutdown {
+  private readonly logger = new Logger(AggregateRefresher.name);
+  private readonly tenants = new Map<string, TenantState>();
+  private readonly intervalMs: number;
+
+  constructor(
+    private readonly em: EntityManager,
+    config: ConfigService,
+  ) {
+    this.intervalMs = config.get<number>('AGGREGATES_REFRESH_INTERVAL_MS') ?? 2_000;
+  }
+
+  public touch(tenantId: string): void {
+    const state = this.tenants.get(tenantId) ?? { lastStartedAt: 0, gapMs: this.intervalMs, dirty: false };
+    this.tenants.set(tenantId, state);
+    if (state.running) {
+      state.dirty = true;
+      return;
+    }
+    if (state.timer) return;
+    const wait = Math.max(0, state.lastStartedAt + state.gapMs - Date.now());
+    state.timer = setTimeout(() => this.run(tenantId, state), wait);
+  }
+
+  private run(tenantId: string, state: TenantState): void {
+    state.timer = undefined;
+    state.lastStartedAt = Date.now();
+    state.dirty = false;
+    state.running = this.refresh(tenantId).finally(() => {
+      state.gapMs = Math.max(this.intervalMs, (Date.now() - state.lastStartedAt) * GAP_PER_REFRESH_DURATION);
+      state.running = undefined;
+      if (state.dirty) this.touch(tenantId);
+      else if (!state.timer) this.tenants.delete(tenantId);
+    });
+  }
+
+  private async refresh(tenantId: string): Promise<void> {
+    try {
+      await this.em.getConnection().getKnex().raw('select domain.refresh_tenant_aggregates(?)', [tenantId]);
+      normalizerMetrics.aggregateRefreshes.inc({ outcome: 'ok' });
+    } catch (error) {
+      normalizerMetrics.aggregateRefreshes.inc({ outcome: 'failed' });
+      this.logger.error(
+        `Refreshing the report aggregates of tenant '${tenantId}' failed; retrying after the interval: ${
+          error instanceof Error ? error.message : String(error)
+        }`,
+      );
+      const state = this.tenants.get(tenantId);
+      if (state) state.dirty = true;
+    }
+  }
+
+  /** Runs every owed refresh now and waits for it (tests, benchmarks). */
+  public async drain(): Promise<void> {
+    for (let round = 0; round < 3 && this.tenants.size > 0; round++) {
+      const pending = [...this.tenants.entries()];
+      for (const [tenantId, state] of pending) {
+        if (state.timer) {
+          clearTimeout(state.timer);
+          this.run(tenantId, state);
+        }
+      }
+      await Promise.all(pending.map(([, state]) => state.running));
+    }
+  }
+
+  public async onApplicationShutdown(): Promise<void> {
+    for (const state of this.tenants.values()) if (state.timer) clearTimeout(state.timer);
+  }
+}

@@ -1,0 +1,49 @@
+import { Readable } from 'node:stream';
+
+import { StreamableFile } from '@nestjs/common';
+
+export type CsvCell = string | number | boolean | null | undefined;
+
+export interface CsvColumn<T> {
+  header: string;
+  value: (row: T) => CsvCell;
+}
+
+// Spreadsheet apps execute a cell that starts with one of these as a formula (CSV injection); PartnerStack data
+// (customer names, descriptions) is written by third parties, so such text cells get a leading apostrophe.
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+export function csvCell(value: CsvCell): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  const text = FORMULA_START.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+export function csvLine(cells: CsvCell[]): string {
+  return `${cells.map(csvCell).join(',')}\r\n`;
+}
+
+export async function* csvChunks<T>(columns: CsvColumn<T>[], batches: AsyncIterable<T[]>): AsyncGenerator<string> {
+  yield csvLine(columns.map((column) => column.header));
+  for await (const batch of batches) {
+    let chunk = '';
+    for (const row of batch) chunk += csvLine(columns.map((column) => column.value(row)));
+    yield chunk;
+  }
+}
+
+/**
+ * A CSV download streamed batch by batch from a database cursor: the stream's back-pressure paces the cursor,
+ * and a client that hangs up destroys the stream, which ends the cursor's transaction.
+ */
+export function csvFile<T>(filename: string, columns: CsvColumn<T>[], batches: AsyncIterable<T[]>): StreamableFile {
+  return new StreamableFile(Readable.from(csvChunks(columns, batches), { objectMode: false }), {
+    type: 'text/csv; charset=utf-8',
+    disposition: `attachment; filename="${filename}"`,
+  });
+}
+
+export function wantsCsv(accept: string | undefined): boolean {
+  return typeof accept === 'string' && /\btext\/csv\b/i.test(accept);
+}

@@ -1,0 +1,6 @@
+import { Module } from '@nestjs/common';
+
+import { LeadsController } from './leads.controller';
+
+@Module({ controllers: [LeadsController] })
+export class LeadsModule {}

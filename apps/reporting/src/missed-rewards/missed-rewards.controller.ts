@@ -1,0 +1,39 @@
+import { Controller, Get, Headers, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+
+import { ApiList } from '../common/api-list.decorator';
+import { listCsv, listPage } from '../common/list-spec';
+import { Tenant } from '../common/tenant.decorator';
+import { wantsCsv } from '../csv/csv';
+import { ReportingDatabase } from '../database/reporting-database.service';
+import { TenantScope } from '../database/tenant-scope';
+import { MissedRewardDto, missedRewardList, MissedRewardQueryDto } from './missed-rewards.list';
+import { MissedRewardsRepository } from './missed-rewards.repository';
+
+@ApiTags('reports')
+@ApiBearerAuth()
+@Controller('v1/reports/missed-rewards')
+export class MissedRewardsController {
+  constructor(
+    private readonly database: ReportingDatabase,
+    private readonly missedRewards: MissedRewardsRepository,
+  ) {}
+
+  /** Where the agency likely earned less than it should have; the JSON answer also sums every page per reason. */
+  @Get()
+  @ApiList(MissedRewardDto)
+  public async list(
+    @Tenant() scope: TenantScope,
+    @Query() query: MissedRewardQueryDto,
+    @Headers('accept') accept?: string,
+  ) {
+    const cutoffs = this.missedRewards.cutoffs();
+    const spec = missedRewardList(cutoffs, this.missedRewards.thresholds);
+    if (wantsCsv(accept)) return listCsv(this.database, scope, spec, query);
+    const [page, summary] = await Promise.all([
+      listPage(this.database, scope, spec, query),
+      this.missedRewards.summary(scope, query, cutoffs),
+    ]);
+    return { ...page, summary, thresholds: this.missedRewards.thresholds };
+  }
+}

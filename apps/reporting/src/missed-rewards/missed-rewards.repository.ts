@@ -1,0 +1,129 @@
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+
+import { createdRange, dayRange } from '../common/list-query.dto';
+import { Money, totalsByCurrency } from '../common/money';
+import { ReportingDatabase } from '../database/reporting-database.service';
+import { and, Sql, sql, table, tenant } from '../database/sql';
+import { TenantScope } from '../database/tenant-scope';
+import {
+  MissedRewardCutoffs,
+  missedRewardCutoffs,
+  MissedRewardReason,
+  MissedRewardThresholds,
+} from './missed-reward.rules';
+import { MissedRewardQueryDto, missedRewardScope } from './missed-rewards.list';
+
+export interface MissedRewardSummary {
+  reason: MissedRewardReason;
+  count: number;
+  amountAtStake: Money[];
+}
+
+@Injectable()
+export class MissedRewardsRepository {
+  public readonly thresholds: MissedRewardThresholds;
+
+  constructor(
+    private readonly database: ReportingDatabase,
+    config: ConfigService,
+  ) {
+    this.thresholds = {
+      afterDays: config.getOrThrow<number>('MISSED_REWARD_AFTER_DAYS'),
+      stuckDays: config.getOrThrow<number>('MISSED_REWARD_STUCK_DAYS'),
+    };
+  }
+
+  public cutoffs(now = new Date()): MissedRewardCutoffs {
+    return missedRewardCutoffs(now, this.thresholds);
+  }
+
+  /** Count and amount at stake per reason for the same filters as the list (all pages). */
+  public async summary(
+    scope: TenantScope,
+    query: MissedRewardQueryDto,
+    cutoffs: MissedRewardCutoffs,
+  ): Promise<MissedRewardSummary[]> {
+    const rows = await this.database.many<SummaryRow>(
+      scope,
+      canUseDailyTotals(query) ? this.fromDailyTotals(query, cutoffs) : this.fromCandidates(query, cutoffs),
+    );
+    const byReason = new Map<MissedRewardReason, SummaryRow[]>();
+    for (const row of rows) byReason.set(row.reason, [...(byReason.get(row.reason) ?? []), row]);
+    return [...byReason.entries()].map(([reason, group]) => ({
+      reason,
+      count: group.reduce((sum, row) => sum + row.records, 0),
+      amountAtStake: totalsByCurrency(group),
+    }));
+  }
+
+  /** Exact, but sums every candidate: used for a program or for date-time bounds. */
+  private fromCandidates(query: MissedRewardQueryDto, cutoffs: MissedRewardCutoffs): Sql {
+    const { from, toExclusive } = createdRange(query);
+    return sql`select m.reason, m.currency, count(*) as records, coalesce(sum(m.amount_at_stake), 0) as amount
+ from ${table('report_missed_reward', 'm')} where ${and([
+   missedRewardScope(cutoffs),
+   !query.includeRemoved && sql`not m.removed`,
+   query.programId !== undefined && sql`m.partnership_id = ${query.programId}::uuid`,
+   query.reason !== undefined && sql`m.reason = ${query.reason}`,
+   from && sql`m.reference_at >= ${from}`,
+   toExclusive && sql`m.reference_at < ${toExclusive}`,
+ ])} group by 1, 2 order by 1, 2`;
+  }
+
+  /**
+   * The same totals from the per-day table for every whole day before each reason's cutoff, plus the candidates of
+   * the cutoff's own day up to the cutoff instant: a few thousand rows instead of every candidate.
+   */
+  private fromDailyTotals(query: MissedRewardQueryDto, cutoffs: MissedRewardCutoffs): Sql {
+    const { fromDay, toDayExclusive } = dayRange(query);
+    const stuckDay = startOfUtcDay(cutoffs.stuckBefore);
+    const dueDay = startOfUtcDay(cutoffs.rewardDueBefore);
+    const daily = and([
+      tenant('d'),
+      !query.includeRemoved && sql`not d.removed`,
+      query.reason !== undefined && sql`d.reason = ${query.reason}`,
+      fromDay !== undefined && sql`d.day >= ${fromDay}::date`,
+      toDayExclusive !== undefined && sql`d.day < ${toDayExclusive}::date`,
+      sql`(d.reason in ('reward_declined', 'reward_payment_failed', 'reward_below_rule')
+ or (d.reason = 'reward_stuck' and d.day < ${stuckDay}::date)
+ or (d.reason in ('transaction_without_reward', 'paying_customer_without_reward') and d.day < ${dueDay}::date))`,
+    ]);
+    const cutoffDays = and([
+      tenant('m'),
+      !query.includeRemoved && sql`not m.removed`,
+      query.reason !== undefined && sql`m.reason = ${query.reason}`,
+      fromDay !== undefined && sql`m.reference_at >= ${fromDay}::date`,
+      toDayExclusive !== undefined && sql`m.reference_at < ${toDayExclusive}::date`,
+      sql`((m.reason = 'reward_stuck' and m.reference_at >= ${stuckDay}::date and m.reference_at < ${cutoffs.stuckBefore})
+ or (m.reason in ('transaction_without_reward', 'paying_customer_without_reward')
+     and m.reference_at >= ${dueDay}::date and m.reference_at < ${cutoffs.rewardDueBefore}))`,
+    ]);
+    return sql`select x.reason, x.currency, sum(x.records) as records, sum(x.amount) as amount from (
+ select d.reason, d.currency, d.records, d.amount_at_stake as amount from ${table('report_missed_reward_daily', 'd')} where ${daily}
+ union all
+ select m.reason, m.currency, 1, coalesce(m.amount_at_stake, 0) from ${table('report_missed_reward', 'm')} where ${cutoffDays}
+) x group by 1, 2 order by 1, 2`;
+  }
+}
+
+interface SummaryRow {
+  reason: MissedRewardReason;
+  currency: string | null;
+  records: number;
+  amount: number;
+}
+
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+
+function canUseDailyTotals(query: MissedRewardQueryDto): boolean {
+  return (
+    query.programId === undefined &&
+    (query.from === undefined || DATE_ONLY.test(query.from)) &&
+    (query.to === undefined || DATE_ONLY.test(query.to))
+  );
+}
+
+function startOfUtcDay(instant: Date): string {
+  return instant.toISOString().slice(0, 10);
+}

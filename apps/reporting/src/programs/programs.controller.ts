@@ -1,0 +1,39 @@
+import { Controller, Get, Headers, NotFoundException, Param, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+
+import { ApiList } from '../common/api-list.decorator';
+import { ListQueryDto } from '../common/list-query.dto';
+import { listCsv, listPage } from '../common/list-spec';
+import { Tenant } from '../common/tenant.decorator';
+import { wantsCsv } from '../csv/csv';
+import { ReportingDatabase } from '../database/reporting-database.service';
+import { TenantScope } from '../database/tenant-scope';
+import { ProgramDto, programList } from './programs.list';
+import { ProgramDetail, ProgramsRepository } from './programs.repository';
+
+@ApiTags('programs')
+@ApiBearerAuth()
+@Controller('v1/programs')
+export class ProgramsController {
+  constructor(
+    private readonly database: ReportingDatabase,
+    private readonly programs: ProgramsRepository,
+  ) {}
+
+  @Get()
+  @ApiList(ProgramDto)
+  public list(@Tenant() scope: TenantScope, @Query() query: ListQueryDto, @Headers('accept') accept?: string) {
+    return wantsCsv(accept)
+      ? listCsv(this.database, scope, programList, query)
+      : listPage(this.database, scope, programList, query);
+  }
+
+  @Get(':id')
+  @ApiOkResponse({ description: 'The program with group/tier, referral link, commission rules and totals' })
+  @ApiNotFoundResponse()
+  public async detail(@Tenant() scope: TenantScope, @Param('id') id: string): Promise<ProgramDetail> {
+    const program = await this.programs.detail(scope, id);
+    if (!program) throw new NotFoundException(`No program '${id}' in this organisation`);
+    return program;
+  }
+}

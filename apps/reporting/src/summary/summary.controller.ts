@@ -1,0 +1,23 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+
+import { ScopeQueryDto } from '../common/list-query.dto';
+import { Tenant } from '../common/tenant.decorator';
+import { TenantScope } from '../database/tenant-scope';
+import { Summary, SummaryRepository } from './summary.repository';
+
+@ApiTags('summary')
+@ApiBearerAuth()
+@Controller('v1/summary')
+export class SummaryController {
+  constructor(private readonly summaries: SummaryRepository) {}
+
+  @Get()
+  @ApiOkResponse({
+    description:
+      'Counts and totals for the org: programs, referrals by status, revenue and refunds, rewards by status, payouts',
+  })
+  public summary(@Tenant() scope: TenantScope, @Query() query: ScopeQueryDto): Promise<Summary> {
+    return this.summaries.summary(scope, query);
+  }
+}

@@ -1,0 +1,130 @@
+import { Injectable } from '@nestjs/common';
+
+import { ScopeQueryDto } from '../common/list-query.dto';
+import { Money, totalsByCurrency } from '../common/money';
+import { ReportingDatabase } from '../database/reporting-database.service';
+import { and, sql, table, tenant } from '../database/sql';
+import { TenantScope } from '../database/tenant-scope';
+import { aggregateFilter } from '../reports/aggregate-filter';
+
+export interface StatusBreakdown {
+  status: string | null;
+  count: number;
+  totals: Money[];
+}
+
+export interface Summary {
+  programs: { total: number };
+  referrals: { total: number; paying: number; byStatus: Array<{ status: string; count: number }> };
+  revenue: { totals: Money[]; totalUsd: Money; transactions: number; transactionsWithoutUsd: number };
+  refunds: { totals: Money[]; transactions: number };
+  rewards: { total: number; totals: Money[]; byStatus: StatusBreakdown[]; byPaymentStatus: StatusBreakdown[] };
+  payouts: { total: number; totals: Money[]; byStatus: StatusBreakdown[] };
+}
+
+interface CurrencyRow {
+  status: string | null;
+  currency: string;
+  records: number;
+  amount: number;
+}
+
+function breakdown(rows: CurrencyRow[]): StatusBreakdown[] {
+  const byStatus = new Map<string | null, CurrencyRow[]>();
+  for (const row of rows) byStatus.set(row.status, [...(byStatus.get(row.status) ?? []), row]);
+  return [...byStatus.entries()].map(([status, group]) => ({
+    status,
+    count: group.reduce((sum, row) => sum + row.records, 0),
+    totals: totalsByCurrency(group),
+  }));
+}
+
+/** Status ascending with no status last, then currency; the same status over several rows is summed by breakdown(). */
+function byStatusThenCurrency(rows: CurrencyRow[]): CurrencyRow[] {
+  return [...rows].sort((left, right) => {
+    if (left.status !== right.status) {
+      if (left.status === null) return 1;
+      if (right.status === null) return -1;
+      return left.status < right.status ? -1 : 1;
+    }
+    return left.currency < right.currency ? -1 : left.currency > right.currency ? 1 : 0;
+  });
+}
+
+@Injectable()
+export class SummaryRepository {
+  constructor(private readonly database: ReportingDatabase) {}
+
+  /** One round trip: each part reads a pre-aggregated table (or the small partnership table). */
+  public async summary(scope: TenantScope, query: ScopeQueryDto): Promise<Summary> {
+    const row = await this.database.one<{
+      programs: number;
+      referrals: Array<{ status: string; records: number; paying: number }>;
+      billing: Array<CurrencyRow & { refunded: boolean; amount_usd: number; without_usd: number }>;
+      rewards: Array<{
+        reward_status: string | null;
+        payment_status: string | null;
+        currency: string;
+        records: number;
+        amount: number;
+      }>;
+      payouts: CurrencyRow[];
+    }>(
+      scope,
+      sql`select
+ (select count(*) from ${table('partnership', 'p')} where ${and([
+   tenant('p'),
+   !query.includeRemoved && sql`p.removed_upstream_at is null`,
+   query.programId !== undefined && sql`p.id = ${query.programId}::uuid`,
+ ])}) as programs,
+ (select coalesce(json_agg(x order by x.status), '[]') from (
+   select c.status, sum(c.records) as records, coalesce(sum(c.records) filter (where c.has_paid), 0) as paying
+     from ${table('report_referral_daily', 'c')} where ${aggregateFilter('c', query)} group by 1) x) as referrals,
+ (select coalesce(json_agg(x order by x.currency), '[]') from (
+   select b.refunded, b.currency, sum(b.records) as records, sum(b.amount) as amount, sum(b.amount_usd) as amount_usd,
+          sum(b.records_without_usd) as without_usd
+     from ${table('report_billing_daily', 'b')} where ${aggregateFilter('b', query)} group by 1, 2) x) as billing,
+ (select coalesce(json_agg(x), '[]') from (
+   select w.reward_status, w.payment_status, w.currency, sum(w.records) as records, sum(w.amount) as amount
+     from ${table('report_reward_daily', 'w')} where ${aggregateFilter('w', query)} group by 1, 2, 3) x) as rewards,
+ (select coalesce(json_agg(x order by x.status nulls last, x.currency), '[]') from (
+   select o.status, o.currency, sum(o.records) as records, sum(o.amount) as amount
+     from ${table('report_payout_daily', 'o')} where ${aggregateFilter('o', query, { byProgram: false })} group by 1, 2) x)
+   as payouts`,
+    );
+    const billing = row?.billing ?? [];
+    const referrals = row?.referrals ?? [];
+    const payouts = row?.payouts ?? [];
+    const rewardRows = row?.rewards ?? [];
+    const rewards = byStatusThenCurrency(rewardRows.map((entry) => ({ ...entry, status: entry.reward_status })));
+    const paymentStatuses = byStatusThenCurrency(
+      rewardRows.map((entry) => ({ ...entry, status: entry.payment_status })),
+    );
+    const programs = { total: row?.programs ?? 0 };
+    const paid = billing.filter((row) => !row.refunded);
+    const refunded = billing.filter((row) => row.refunded);
+    const count = (rows: Array<{ records: number }>) => rows.reduce((sum, row) => sum + row.records, 0);
+    return {
+      programs,
+      referrals: {
+        total: count(referrals),
+        paying: referrals.reduce((sum, row) => sum + row.paying, 0),
+        byStatus: referrals.map((row) => ({ status: row.status, count: row.records })),
+      },
+      revenue: {
+        totals: totalsByCurrency(paid),
+        totalUsd: { amount: paid.reduce((sum, row) => sum + row.amount_usd, 0), currency: 'USD' },
+        transactions: count(paid),
+        transactionsWithoutUsd: paid.reduce((sum, row) => sum + row.without_usd, 0),
+      },
+      refunds: { totals: totalsByCurrency(refunded), transactions: count(refunded) },
+      rewards: {
+        total: count(rewards),
+        totals: totalsByCurrency(rewards),
+        byStatus: breakdown(rewards),
+        byPaymentStatus: breakdown(paymentStatuses),
+      },
+      payouts: { total: count(payouts), totals: totalsByCurrency(payouts), byStatus: breakdown(payouts) },
+    };
+  }
+}

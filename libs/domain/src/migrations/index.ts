@@ -1,0 +1,13 @@
+import { Migration20261125063000DomainModel } from './Migration20261125063000DomainModel';
+import { Migration20261125120000ReportAggregates } from './Migration20261125120000ReportAggregates';
+
+import type { MigrationSet } from '../../../persistence/src/migrations';
+
+/** The normalized model (schema `domain`): written by the normalizer, read by the reporting service. */
+export const domainMigrations: MigrationSet = {
+  schema: 'domain',
+  migrations: [
+    { name: 'Migration20261125063000DomainModel', class: Migration20261125063000DomainModel },
+    { name: 'Migration20261125120000ReportAggregates', class: Migration20261125120000ReportAggregates },
+  ],
+};
