@@ -1,6 +1,7 @@
 import type { MigrationSet } from '@pp/persistence';
 
+import { credentialsMigrationSet } from '../apps/credentials/src/migrations';
 import { domainMigrations } from '../libs/domain/src/migrations';
 
 /** Every service's migrations, in the order `npm run migrate` applies them. Each service owns its schema. */
-export const allMigrationSets: MigrationSet[] = [domainMigrations];
+export const allMigrationSets: MigrationSet[] = [domainMigrations, credentialsMigrationSet];

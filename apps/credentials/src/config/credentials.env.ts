@@ -1,9 +1,33 @@
 import { z } from 'zod';
 
-import { baseEnvSchema, portSchema } from '@pp/config';
+import {
+  baseEnvSchema,
+  corsOriginsSchema,
+  DEVELOPMENT_JWT_SECRET,
+  jwtSecretSchema,
+  portSchema,
+  ValidateEnvOptions,
+} from '@pp/config';
+import { DEVELOPMENT_TOKEN_HANDOFF_KEY, tokenHandoffKeySchema } from '@pp/token-handoff';
+
+import { DEVELOPMENT_ENCRYPTION_KEYS, encryptionKeysSchema } from '../encryption/encryption-keys';
 
 export const credentialsEnvSchema = baseEnvSchema.extend({
   PORT: portSchema(3001),
+  JWT_SECRET: jwtSecretSchema,
+  CREDENTIALS_ENCRYPTION_KEYS: encryptionKeysSchema,
+  TOKEN_HANDOFF_KEY: tokenHandoffKeySchema,
+  PARTNERSTACK_API_URL: z.string().url().default('https://api.partnerstack.com/api/v2'),
+  CORS_ORIGINS: corsOriginsSchema,
+  SYNC_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
 });
 
 export type CredentialsEnv = z.infer<typeof credentialsEnvSchema>;
+
+export const credentialsEnvOptions: ValidateEnvOptions = {
+  developmentSecrets: {
+    JWT_SECRET: DEVELOPMENT_JWT_SECRET,
+    CREDENTIALS_ENCRYPTION_KEYS: DEVELOPMENT_ENCRYPTION_KEYS,
+    TOKEN_HANDOFF_KEY: DEVELOPMENT_TOKEN_HANDOFF_KEY,
+  },
+};

@@ -1,0 +1,424 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { INestApplication } from '@nestjs/common';
+import { Logger as PinoNestLogger } from 'nestjs-pino';
+import { Client } from 'pg';
+
+import { createTestDatabase, createTestVhost, RunningSandbox, startSandbox, waitFor } from '@pp/testing';
+import { TokenHandoffClient, TokenHandoffTransientError, TokenUnavailableError } from '@pp/token-handoff';
+
+import { TokenCipher } from '../../../apps/credentials/src/encryption/token-cipher';
+import { reencryptStoredTokens } from '../../../apps/credentials/src/encryption/token-reencryption';
+import {
+  api,
+  EventTap,
+  HANDOFF_KEY,
+  JWT_SECRET,
+  jwtFor,
+  KEY_V1,
+  KEY_V2,
+  sandboxToken,
+  startCredentialsApp,
+  startHandoffClient,
+} from './credentials-harness';
+
+const ORG_A = 'org_cred_a';
+const ORG_B = 'org_cred_b';
+const ORG_C = 'org_cred_c';
+const PATH = '/v1/integrations/partnerstack';
+
+describe('credentials service', () => {
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let vhost: Awaited<ReturnType<typeof createTestVhost>>;
+  let sandbox: RunningSandbox | undefined;
+  let app: INestApplication;
+  let tap: EventTap;
+  let pg: Client;
+  let handoff: { client: TokenHandoffClient; close: () => Promise<void> };
+  const logLines: string[] = [];
+  /** Every plaintext token the suite handed to the service, valid or not. */
+  const tokens: string[] = [];
+  const newToken = () => {
+    const token = sandboxToken();
+    tokens.push(token);
+    return token;
+  };
+  const admin = jwtFor(ORG_A, ['admin'], 'user_admin_a');
+  const member = jwtFor(ORG_A, ['member'], 'user_member_a');
+  const adminB = jwtFor(ORG_B, ['admin'], 'user_admin_b');
+  let connectionId: string;
+  let currentToken: string;
+
+  beforeAll(async () => {
+    [database, vhost, sandbox] = await Promise.all([
+      createTestDatabase('pp_cred'),
+      createTestVhost('pp_cred'),
+      startSandbox({ defaultRecords: 5 }),
+    ]);
+    Object.assign(process.env, {
+      DATABASE_URL: database.url,
+      AMQP_URL: vhost.url,
+      PARTNERSTACK_API_URL: sandbox.baseUrl,
+      JWT_SECRET,
+      TOKEN_HANDOFF_KEY: HANDOFF_KEY,
+      CREDENTIALS_ENCRYPTION_KEYS: `${KEY_V1.id}:${KEY_V1.material}`,
+      SYNC_INTERVAL_MINUTES: '15',
+      LOG_LEVEL: 'debug',
+    });
+    tap = await EventTap.open(vhost.url);
+    app = await startCredentialsApp(logLines);
+    handoff = await startHandoffClient(vhost.url, HANDOFF_KEY, app.get(PinoNestLogger));
+    pg = new Client({ connectionString: database.url });
+    await pg.connect();
+  });
+
+  afterAll(async () => {
+    await handoff?.close();
+    await app?.close();
+    await tap?.close();
+    await pg?.end();
+    await sandbox?.close().catch(() => undefined);
+    await vhost?.drop();
+    await database?.drop();
+  });
+
+  describe('authentication and authorisation', () => {
+    it('answers 401 without, with an expired and with a badly signed JWT', async () => {
+      await api(app).get(PATH).expect(401);
+      const { signUserJwt } = await import('@pp/auth');
+      const expired = signUserJwt({ sub: 'u', org: ORG_A, roles: ['admin'], exp: 1 }, JWT_SECRET);
+      await api(app).get(PATH).auth(expired, { type: 'bearer' }).expect(401);
+      const forged = signUserJwt({ sub: 'u', org: ORG_A, roles: ['admin'] }, `${JWT_SECRET}-not`);
+      await api(app).get(PATH).auth(forged, { type: 'bearer' }).expect(401);
+    });
+
+    it('answers 403 without org claim, and for writes without the admin role', async () => {
+      const noOrg = jwtFor(undefined);
+      await api(app).get(PATH).auth(noOrg, { type: 'bearer' }).expect(403);
+      const put = await api(app).put(PATH).auth(member, { type: 'bearer' }).send({ token: sandboxToken() }).expect(403);
+      expect(put.body.message).toContain('admin');
+      await api(app).delete(PATH).auth(member, { type: 'bearer' }).expect(403);
+      await api(app).post(`${PATH}/sync`).auth(member, { type: 'bearer' }).expect(403);
+      await api(app).get(`${PATH}/audit`).auth(member, { type: 'bearer' }).expect(403);
+    });
+  });
+
+  it('describes its API in OpenAPI, never with the token as a readable field', async () => {
+    const document = (await api(app).get('/docs/openapi.json').expect(200)).body;
+    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining([PATH, `${PATH}/sync`, `${PATH}/audit`]));
+    expect(document.components.schemas.ConnectTokenDto.properties.token.writeOnly).toBe(true);
+    expect(document.components.schemas.IntegrationStatusDto.properties.token).toBeUndefined();
+  });
+
+  describe('before connecting', () => {
+    it('answers 404 on every endpoint that needs a connection', async () => {
+      const get = await api(app).get(PATH).auth(member, { type: 'bearer' }).expect(404);
+      expect(get.body.message).toMatch(/not connected/);
+      await api(app).delete(PATH).auth(admin, { type: 'bearer' }).expect(404);
+      await api(app).post(`${PATH}/sync`).auth(admin, { type: 'bearer' }).expect(404);
+    });
+
+    it('validates the body', async () => {
+      await api(app).put(PATH).auth(admin, { type: 'bearer' }).send({}).expect(400);
+      await api(app).put(PATH).auth(admin, { type: 'bearer' }).send({ token: 'has spaces inside it' }).expect(400);
+      await api(app).put(PATH).auth(admin, { type: 'bearer' }).send({ token: newToken(), extra: 1 }).expect(400);
+    });
+
+    it('answers 422 and stores nothing when PartnerStack rejects the token', async () => {
+      tokens.push('not_a_sandbox_token_1234');
+      const response = await api(app)
+        .put(PATH)
+        .auth(admin, { type: 'bearer' })
+        .send({ token: 'not_a_sandbox_token_1234' })
+        .expect(422);
+      expect(response.body.message).toMatch(/rejected this token/);
+      const stored = await pg.query('select count(*)::int as n from credentials.connection_token');
+      expect(stored.rows[0].n).toBe(0);
+      await api(app).get(PATH).auth(admin, { type: 'bearer' }).expect(404);
+    });
+  });
+
+  describe('connecting', () => {
+    it('stores a valid token encrypted, answers the status and asks for a sync at once', async () => {
+      currentToken = newToken();
+      const response = await api(app)
+        .put(PATH)
+        .auth(admin, { type: 'bearer' })
+        .send({ token: currentToken })
+        .expect(200);
+      expect(response.body).toMatchObject({
+        provider: 'partnerstack',
+        status: 'connected',
+        tokenHint: currentToken.slice(-4),
+        lastSync: null,
+      });
+      expect(JSON.stringify(response.body)).not.toContain(currentToken);
+      const [connected] = await tap.awaitEvents('credentials.connection.connected', ORG_A);
+      connectionId = connected.parsed.payload.connectionId as string;
+      expect(connected.parsed.payload).toMatchObject({
+        actorUserId: 'user_admin_a',
+        tokenHint: currentToken.slice(-4),
+      });
+
+      const row = await pg.query(
+        'select key_id, nonce, ciphertext from credentials.connection_token where connection_id = $1',
+        [connectionId],
+      );
+      expect(row.rows[0].key_id).toBe(KEY_V1.id);
+      expect(row.rows[0].nonce).toHaveLength(12);
+    });
+
+    it('lets any member of the org read the status', async () => {
+      const response = await api(app).get(PATH).auth(member, { type: 'bearer' }).expect(200);
+      expect(response.body).toMatchObject({ status: 'connected', tokenHint: currentToken.slice(-4) });
+      expect(Date.parse(response.body.nextSyncAt)).toBeGreaterThan(Date.now());
+    });
+
+    it('keeps org B away from org A', async () => {
+      await api(app).get(PATH).auth(adminB, { type: 'bearer' }).expect(404);
+      await api(app).delete(PATH).auth(adminB, { type: 'bearer' }).expect(404);
+      await api(app).post(`${PATH}/sync`).auth(adminB, { type: 'bearer' }).expect(404);
+      const audit = await api(app).get(`${PATH}/audit`).auth(adminB, { type: 'bearer' }).expect(200);
+      expect(audit.body.data).toEqual([]);
+      const still = await api(app).get(PATH).auth(admin, { type: 'bearer' }).expect(200);
+      expect(still.body.status).toBe('connected');
+      await expect(handoff.client.fetchToken({ tenantId: ORG_B, connectionId })).rejects.toMatchObject({
+        name: TokenUnavailableError.name,
+        reason: 'unknown',
+      });
+    });
+
+    it('hands the token to the sync service only with the right key', async () => {
+      await expect(handoff.client.fetchToken({ tenantId: ORG_A, connectionId })).resolves.toBe(currentToken);
+      const { randomBytes } = await import('node:crypto');
+      const intruder = await startHandoffClient(vhost.url, randomBytes(32).toString('base64'), app.get(PinoNestLogger));
+      try {
+        await expect(intruder.client.fetchToken({ tenantId: ORG_A, connectionId })).rejects.toBeInstanceOf(
+          TokenHandoffTransientError,
+        );
+      } finally {
+        await intruder.close();
+      }
+    });
+  });
+
+  describe('syncs', () => {
+    it('requests a sync, and answers the same id while it is pending or running', async () => {
+      const first = await api(app).post(`${PATH}/sync`).auth(admin, { type: 'bearer' }).expect(202);
+      const syncRunId = first.body.syncRunId as string;
+      const [requested] = await tap.awaitEvents('sync.requested', ORG_A);
+      expect(requested.parsed.payload).toMatchObject({ connectionId, syncRunId, reason: 'manual' });
+      const again = await api(app).post(`${PATH}/sync`).auth(admin, { type: 'bearer' }).expect(202);
+      expect(again.body.syncRunId).toBe(syncRunId);
+
+      const startedAt = new Date().toISOString();
+      tap.publish('sync.run.started', ORG_A, { connectionId, syncRunId, mode: 'incremental', startedAt });
+      await waitFor(
+        async () => (await api(app).get(PATH).auth(member, { type: 'bearer' })).body.lastSync?.status === 'running',
+        { description: 'lastSync running' },
+      );
+      const running = await api(app).post(`${PATH}/sync`).auth(admin, { type: 'bearer' }).expect(202);
+      expect(running.body.syncRunId).toBe(syncRunId);
+
+      const nextSyncAt = new Date(Date.now() + 15 * 60_000).toISOString();
+      tap.publish('sync.run.finished', ORG_A, {
+        connectionId,
+        syncRunId,
+        mode: 'incremental',
+        status: 'partial',
+        startedAt,
+        finishedAt: new Date().toISOString(),
+        recordsFetched: 42,
+        recordsEmitted: 40,
+        error: 'deals: unavailable',
+        streams: [],
+        nextSyncAt,
+      });
+      const status = await waitFor(
+        async () => {
+          const body = (await api(app).get(PATH).auth(member, { type: 'bearer' })).body;
+          return body.lastSync?.status === 'partial' && body;
+        },
+        { description: 'lastSync finished' },
+      );
+      expect(status.lastSync).toMatchObject({ id: syncRunId, recordsFetched: 42, error: 'deals: unavailable' });
+      expect(status.nextSyncAt).toBe(nextSyncAt);
+
+      const fresh = await api(app).post(`${PATH}/sync`).auth(admin, { type: 'bearer' }).expect(202);
+      expect(fresh.body.syncRunId).not.toBe(syncRunId);
+    });
+
+    it('learns from sync that PartnerStack revoked the token, and stops handing it out', async () => {
+      tap.publish('sync.connection.invalid', ORG_A, {
+        connectionId,
+        syncRunId: 'run-x',
+        reason: 'PartnerStack answered 401',
+        detectedAt: new Date().toISOString(),
+      });
+      await waitFor(() => tap.of('credentials.connection.status-changed', ORG_A).length, {
+        description: 'status-changed published',
+      });
+      const status = await api(app).get(PATH).auth(member, { type: 'bearer' }).expect(200);
+      expect(status.body).toMatchObject({ status: 'invalid', nextSyncAt: null });
+      await expect(handoff.client.fetchToken({ tenantId: ORG_A, connectionId })).rejects.toMatchObject({
+        reason: 'invalid',
+      });
+      await api(app).post(`${PATH}/sync`).auth(admin, { type: 'bearer' }).expect(409);
+    });
+
+    it('rotates to a new token, keeping the connection', async () => {
+      currentToken = newToken();
+      const response = await api(app)
+        .put(PATH)
+        .auth(admin, { type: 'bearer' })
+        .send({ token: currentToken })
+        .expect(200);
+      expect(response.body).toMatchObject({ status: 'connected', tokenHint: currentToken.slice(-4) });
+      const [rotated] = await tap.awaitEvents('credentials.connection.rotated', ORG_A);
+      expect(rotated.parsed.payload.connectionId).toBe(connectionId);
+      await expect(handoff.client.fetchToken({ tenantId: ORG_A, connectionId })).resolves.toBe(currentToken);
+    });
+  });
+
+  describe('abuse and audit', () => {
+    it('limits token attempts per org (429), without affecting other orgs', async () => {
+      const orgC = jwtFor(ORG_C);
+      const statuses: number[] = [];
+      for (let attempt = 0; attempt < 21; attempt++) {
+        const token = `wrong_token_${attempt}_abcdef`;
+        tokens.push(token);
+        statuses.push((await api(app).put(PATH).auth(orgC, { type: 'bearer' }).send({ token })).status);
+      }
+      expect(statuses.filter((status) => status === 429).length).toBeGreaterThan(0);
+      expect(statuses.every((status) => status === 422 || status === 429)).toBe(true);
+      const limited = await api(app).put(PATH).auth(orgC, { type: 'bearer' }).send({ token: 'wrong_token_last_0000' });
+      tokens.push('wrong_token_last_0000');
+      expect(limited.status).toBe(429);
+      expect(limited.body.message).toMatch(/Too many token attempts/);
+      await api(app).get(PATH).auth(admin, { type: 'bearer' }).expect(200);
+    });
+
+    it('shows org admins who did what, never the token', async () => {
+      const response = await api(app)
+        .get(`${PATH}/audit`)
+        .auth(admin, { type: 'bearer' })
+        .query({ limit: 3 })
+        .expect(200);
+      expect(response.body.data).toHaveLength(3);
+      expect(response.body.nextCursor).toEqual(expect.any(String));
+      const all = await api(app).get(`${PATH}/audit`).auth(admin, { type: 'bearer' }).query({ limit: 500 }).expect(200);
+      const actions = all.body.data.map((entry: { action: string }) => entry.action);
+      expect(actions).toEqual(expect.arrayContaining(['connected', 'rotated', 'sync-requested', 'status-changed']));
+      const connected = all.body.data.find((entry: { action: string }) => entry.action === 'connected');
+      expect(connected).toMatchObject({ actorUserId: 'user_admin_a' });
+      for (const token of tokens) expect(JSON.stringify(all.body)).not.toContain(token);
+    });
+  });
+
+  describe('storage', () => {
+    it('refuses to hand out a token whose ciphertext was altered', async () => {
+      const original = await pg.query('select ciphertext from credentials.connection_token where connection_id = $1', [
+        connectionId,
+      ]);
+      await pg.query(
+        `update credentials.connection_token set ciphertext = overlay(ciphertext placing '\\x00'::bytea from 1 for 1)
+         where connection_id = $1`,
+        [connectionId],
+      );
+      await expect(handoff.client.fetchToken({ tenantId: ORG_A, connectionId })).rejects.toBeInstanceOf(
+        TokenHandoffTransientError,
+      );
+      await pg.query('update credentials.connection_token set ciphertext = $1 where connection_id = $2', [
+        original.rows[0].ciphertext,
+        connectionId,
+      ]);
+      await expect(handoff.client.fetchToken({ tenantId: ORG_A, connectionId })).resolves.toBe(currentToken);
+    });
+
+    it('re-encrypts every token under a new key so the old one can be retired', async () => {
+      const key = (entry: typeof KEY_V1) => ({ id: entry.id, key: Buffer.from(entry.material, 'base64') });
+      const rotatedCipher = new TokenCipher([key(KEY_V2), key(KEY_V1)]);
+      const report = await reencryptStoredTokens(database.url, rotatedCipher);
+      expect(report).toMatchObject({ reencrypted: 1, failed: [] });
+      const left = await pg.query('select count(*)::int as n from credentials.connection_token where key_id <> $1', [
+        KEY_V2.id,
+      ]);
+      expect(left.rows[0].n).toBe(0);
+      const row = await pg.query(
+        'select tenant_id, key_id as "keyId", nonce, ciphertext from credentials.connection_token where connection_id = $1',
+        [connectionId],
+      );
+      expect(new TokenCipher([key(KEY_V2)]).decrypt(row.rows[0], { tenantId: ORG_A, connectionId })).toBe(currentToken);
+      expect(await reencryptStoredTokens(database.url, rotatedCipher)).toMatchObject({
+        reencrypted: 0,
+        alreadyCurrent: 1,
+      });
+    });
+  });
+
+  describe('disconnecting', () => {
+    it('answers 503 and stores nothing while PartnerStack is unreachable', async () => {
+      await sandbox!.close();
+      sandbox = undefined;
+      const response = await api(app).put(PATH).auth(admin, { type: 'bearer' }).send({ token: newToken() }).expect(503);
+      expect(response.body.message).toMatch(/nothing was stored/);
+      const status = await api(app).get(PATH).auth(admin, { type: 'bearer' }).expect(200);
+      expect(status.body.tokenHint).toBe(currentToken.slice(-4));
+    });
+
+    it('destroys the token, publishes disconnected and stops further sync requests', async () => {
+      await api(app).delete(PATH).auth(admin, { type: 'bearer' }).expect(204);
+      await waitFor(() => tap.of('credentials.connection.disconnected', ORG_A).length, { description: 'disconnected' });
+      const stored = await pg.query(
+        'select count(*)::int as n from credentials.connection_token where connection_id = $1',
+        [connectionId],
+      );
+      expect(stored.rows[0].n).toBe(0);
+      const status = await api(app).get(PATH).auth(member, { type: 'bearer' }).expect(200);
+      expect(status.body).toMatchObject({ status: 'disconnected', tokenHint: null, nextSyncAt: null });
+      expect(status.body.lastSync).not.toBeNull();
+      await expect(handoff.client.fetchToken({ tenantId: ORG_A, connectionId })).rejects.toMatchObject({
+        reason: 'disconnected',
+      });
+      const requestsBefore = tap.of('sync.requested', ORG_A).length;
+      await api(app).post(`${PATH}/sync`).auth(admin, { type: 'bearer' }).expect(409);
+      await api(app).delete(PATH).auth(admin, { type: 'bearer' }).expect(204);
+      expect(tap.of('sync.requested', ORG_A)).toHaveLength(requestsBefore);
+      expect(tap.of('credentials.connection.disconnected', ORG_A)).toHaveLength(1);
+    });
+  });
+
+  describe('no plaintext token anywhere', () => {
+    it('finds no token in the tables, their files, the logs or the published messages', async () => {
+      expect(tokens.length).toBeGreaterThan(20);
+      const secrets = tokens.flatMap((token) => [token, token.replace(/^sandbox_/, '')]);
+      const found = (haystack: string) => secrets.filter((secret) => haystack.includes(secret));
+
+      const tables = ['connection', 'connection_token', 'audit_event', 'rate_limit_window'];
+      for (const table of tables) {
+        const dump = await pg.query(`select t::text as row from credentials.${table} t`);
+        expect(found(dump.rows.map((row) => row.row).join('\n'))).toEqual([]);
+      }
+
+      await pg.query('checkpoint');
+      const dataDirectory = (await pg.query('show data_directory')).rows[0].data_directory as string;
+      const files: string[] = [];
+      for (const table of tables) {
+        const path = (await pg.query(`select pg_relation_filepath('credentials.${table}') as path`)).rows[0].path;
+        files.push(join(dataDirectory, path));
+      }
+      const readable = files.filter((file) => existsSync(file));
+      for (const file of readable) expect(found(readFileSync(file).toString('latin1'))).toEqual([]);
+
+      expect(logLines.length).toBeGreaterThan(10);
+      expect(logLines.join('').includes('Handed the token')).toBe(true);
+      expect(found(logLines.join(''))).toEqual([]);
+
+      expect(tap.messages.length).toBeGreaterThan(5);
+      expect(found(tap.messages.map((message) => message.body).join('\n'))).toEqual([]);
+      // Table files are only reachable when PostgreSQL runs on this machine (it does in development and CI).
+      if (existsSync(dataDirectory)) expect(readable).toHaveLength(files.length);
+    });
+  });
+});
