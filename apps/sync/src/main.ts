@@ -2,6 +2,7 @@ import 'reflect-metadata';
 
 import { bootstrapService } from '@pp/observability';
 
-import { SyncModule } from './sync.module';
+import { resolveSyncRole } from './config/sync.env';
+import { syncAppModule } from './sync.module';
 
-void bootstrapService(SyncModule);
+void bootstrapService(syncAppModule(resolveSyncRole(process.env)));

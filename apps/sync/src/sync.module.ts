@@ -1,24 +1,76 @@
-import { Module } from '@nestjs/common';
+import { DynamicModule, Module, Type } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 
 import { AppConfigModule } from '@pp/config';
-import { BrokerReadinessProbe, MessagingModule } from '@pp/messaging';
+import { BrokerReadinessProbe, ConsumerQueueOptions, MessagingModule } from '@pp/messaging';
 import { HealthModule, LoggingModule, MetricsModule } from '@pp/observability';
 import { DatabaseReadinessProbe, PersistenceModule } from '@pp/persistence';
 
-import { syncEnvSchema } from './config/sync.env';
+import { SyncEnv, syncDevelopmentSecrets, syncEnvSchema, SyncRole } from './config/sync.env';
+import { DatabaseModule } from './database/database.module';
+import { SchedulingModule } from './scheduling/scheduling.module';
+import { JOBS_QUEUE, SCHEDULER_QUEUE } from './sync.constants';
+import { WorkerModule } from './worker/worker.module';
 
-@Module({
-  imports: [
-    AppConfigModule.forRoot(syncEnvSchema),
-    LoggingModule.forRoot('sync'),
-    MetricsModule,
-    PersistenceModule.forRoot({ entities: [] }),
-    MessagingModule.forRootAsync({
-      inject: [ConfigService],
-      useFactory: (config: ConfigService) => ({ url: config.getOrThrow<string>('AMQP_URL'), serviceName: 'sync' }),
-    }),
-    HealthModule.forRoot([DatabaseReadinessProbe, BrokerReadinessProbe]),
-  ],
-})
-export class SyncModule {}
+function queuesFor(role: SyncRole): ConsumerQueueOptions[] {
+  const queues: ConsumerQueueOptions[] = [];
+  if (role !== 'worker') {
+    queues.push({
+      queue: SCHEDULER_QUEUE,
+      bindings: [
+        'credentials.connection.connected',
+        'credentials.connection.rotated',
+        'credentials.connection.disconnected',
+        'credentials.connection.status-changed',
+        'sync.requested',
+      ],
+      prefetch: 10,
+    });
+  }
+  if (role !== 'scheduler') {
+    // One job at a time per worker; the job stays unacknowledged until its run is done, so a killed worker's
+    // job goes back to the queue and the next worker resumes it from the checkpoint.
+    queues.push({
+      queue: JOBS_QUEUE,
+      bindings: ['sync.job'],
+      prefetch: 1,
+      retry: { delaysMs: [5_000, 30_000, 120_000] },
+    });
+  }
+  return queues;
+}
+
+/** The sync app for one role: `scheduler` enqueues, `worker` syncs, `all` (development) does both. */
+@Module({})
+export class SyncModule {
+  static forRole(role: SyncRole): DynamicModule {
+    return {
+      module: SyncModule,
+      imports: [
+        AppConfigModule.forRoot(syncEnvSchema, { developmentSecrets: syncDevelopmentSecrets }),
+        LoggingModule.forRoot('sync'),
+        MetricsModule,
+        PersistenceModule.forRoot({ entities: [], poolMax: 5 }),
+        DatabaseModule,
+        MessagingModule.forRootAsync({
+          inject: [ConfigService],
+          useFactory: (config: ConfigService<SyncEnv, true>) => ({
+            url: config.get('AMQP_URL', { infer: true }),
+            serviceName: `sync-${role}`,
+            queues: queuesFor(role),
+          }),
+        }),
+        HealthModule.forRoot([DatabaseReadinessProbe, BrokerReadinessProbe]),
+        ...(role !== 'worker' ? [SchedulingModule] : []),
+        ...(role !== 'scheduler' ? [WorkerModule] : []),
+      ],
+    };
+  }
+}
+
+/** A root module class for `bootstrapService`, which takes a class. */
+export function syncAppModule(role: SyncRole): Type<unknown> {
+  @Module({ imports: [SyncModule.forRole(role)] })
+  class SyncAppModule {}
+  return SyncAppModule;
+}
