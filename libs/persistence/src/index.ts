@@ -1,3 +1,4 @@
 export * from './database-url';
 export * from './migrations';
 export * from './persistence.module';
+export * from './sql-database';
