@@ -1,10 +1,4 @@
-import {
-  BeforeApplicationShutdown,
-  Inject,
-  Injectable,
-  Logger,
-  OnApplicationBootstrap,
-} from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 
@@ -374,5 +368,4 @@ export class MessageDispatcher implements OnApplicationBootstrap, BeforeApplicat
       new Promise((resolve) => setTimeout(resolve, grace).unref()),
     ]);
   }
-
 }

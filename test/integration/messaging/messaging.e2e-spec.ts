@@ -57,14 +57,21 @@ class BatchHandlers {
 }
 
 const QUEUES: ConsumerQueueOptions[] = [
-  { queue: 'test.events', bindings: ['normalized.changed', 'sync.requested'], prefetch: 10, retry: { delaysMs: [100, 200] } },
+  {
+    queue: 'test.events',
+    bindings: ['normalized.changed', 'sync.requested'],
+    prefetch: 10,
+    retry: { delaysMs: [100, 200] },
+  },
   { queue: 'test.batches', bindings: ['sync.run.started'], prefetch: 20, retry: { delaysMs: [100] } },
 ];
 
 async function startApp(url: string, providers: unknown[], queues = QUEUES): Promise<INestApplication> {
   const moduleRef = await Test.createTestingModule({
     imports: [
-      MessagingModule.forRootAsync({ useFactory: () => ({ url, serviceName: 'messaging-test', queues, shutdownGraceMs: 2_000 }) }),
+      MessagingModule.forRootAsync({
+        useFactory: () => ({ url, serviceName: 'messaging-test', queues, shutdownGraceMs: 2_000 }),
+      }),
     ],
     providers: providers as never[],
   }).compile();
@@ -141,7 +148,11 @@ describe('MessagingModule against RabbitMQ', () => {
     await waitFor(() => handlers.changed.find((message) => message.messageId === sent.messageId), {
       description: 'the published message',
     });
-    const again = await publisher.publish('normalized.changed', { entityKinds: [], records: 0 }, { tenantId: 'org_once' });
+    const again = await publisher.publish(
+      'normalized.changed',
+      { entityKinds: [], records: 0 },
+      { tenantId: 'org_once' },
+    );
     await waitFor(() => handlers.changed.some((message) => message.messageId === again.messageId));
     const copies = handlers.changed.filter((message) => message.messageId === sent.messageId);
     expect(copies).toHaveLength(1);
@@ -175,7 +186,10 @@ describe('MessagingModule against RabbitMQ', () => {
     const letters = await deadLetters('test.events', 2);
     const reasons = letters.map((letter) => String(letter.properties.headers?.[Headers.deadLetterReason]));
     expect(reasons).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^invalid payload: entityKinds: .*records: /), 'malformed: body is not JSON']),
+      expect.arrayContaining([
+        expect.stringMatching(/^invalid payload: entityKinds: .*records: /),
+        'malformed: body is not JSON',
+      ]),
     );
     for (const letter of letters) {
       expect(letter.properties.headers?.[Headers.originalRoutingKey]).toBe('normalized.changed');
@@ -187,7 +201,11 @@ describe('MessagingModule against RabbitMQ', () => {
     const syncRunId = `fail-${randomUUID()}`;
     handlers.failRuns.add(syncRunId);
     const started = Date.now();
-    await publisher.publish('sync.requested', { connectionId: 'c1', syncRunId, reason: 'manual' }, { tenantId: 'org_retry' });
+    await publisher.publish(
+      'sync.requested',
+      { connectionId: 'c1', syncRunId, reason: 'manual' },
+      { tenantId: 'org_retry' },
+    );
     const [letter] = await deadLetters('test.events', 1);
     expect(Date.now() - started).toBeGreaterThanOrEqual(300);
     expect(handlers.attemptsByRun.get(syncRunId)).toBe(3);
@@ -201,7 +219,11 @@ describe('MessagingModule against RabbitMQ', () => {
   it('dead-letters a permanent failure at once, without retrying', async () => {
     const syncRunId = `permanent-${randomUUID()}`;
     handlers.permanentRuns.add(syncRunId);
-    await publisher.publish('sync.requested', { connectionId: 'c1', syncRunId, reason: 'manual' }, { tenantId: 'org_perm' });
+    await publisher.publish(
+      'sync.requested',
+      { connectionId: 'c1', syncRunId, reason: 'manual' },
+      { tenantId: 'org_perm' },
+    );
     const [letter] = await deadLetters('test.events', 1);
     expect(String(letter.properties.headers?.[Headers.deadLetterReason])).toBe(`run ${syncRunId} can never be synced`);
     expect(handlers.attemptsByRun.get(syncRunId)).toBe(1);
@@ -260,7 +282,9 @@ describe('MessagingModule against RabbitMQ', () => {
     ];
     const attempt = startApp(vhost.url, [RecordingHandlers], queues);
     await expect(attempt).rejects.toBeInstanceOf(MessagingWiringError);
-    await expect(attempt).rejects.toThrow(/routing key 'credentials.connection.connected' \(queue 'test.unhandled'\) has no handler/);
+    await expect(attempt).rejects.toThrow(
+      /routing key 'credentials.connection.connected' \(queue 'test.unhandled'\) has no handler/,
+    );
   });
 
   it('refuses to boot when a routing key has two handlers', async () => {
