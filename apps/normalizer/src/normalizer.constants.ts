@@ -6,7 +6,7 @@ export const RAW_RECORDS_QUEUE = 'normalizer.raw';
 export const SYNC_RUNS_QUEUE = 'normalizer.sync-runs';
 
 /** A batch is one transaction: large enough for set-based SQL to pay off, small enough to commit often. */
-export const RAW_RECORDS_BATCH: BatchOptions = { maxSize: 2000, maxWaitMs: 250 };
+export const RAW_RECORDS_BATCH: BatchOptions = { maxSize: 5000, maxWaitMs: 250 };
 /** Twice the batch, so the next batch fills while the previous one commits. */
 export const RAW_RECORDS_PREFETCH = RAW_RECORDS_BATCH.maxSize * 2;
 

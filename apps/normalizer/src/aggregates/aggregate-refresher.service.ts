@@ -4,8 +4,8 @@ import { ConfigService } from '@nestjs/config';
 
 import { normalizerMetrics } from '../metrics/normalizer.metrics';
 
-/** A slow refresh (under load) delays the next by this many times its duration: refreshes stay a fraction of the work. */
-const GAP_PER_REFRESH_DURATION = 4;
+/** A slow refresh (under load) delays the next by this many times its duration: refreshes stay a small fraction of the work. */
+const GAP_PER_REFRESH_DURATION = 10;
 
 interface TenantState {
   lastStartedAt: number;

@@ -122,6 +122,37 @@ where r.tenant_id = c.tenant_id and r.external_key = c.external_key
   and ${link.ambiguous ? '' : 'c.target_id is not null and '}r.${link.idColumn} is distinct from c.target_id`;
 }
 
+/** The only link that sets its id column, matched on the target's unique external key. */
+function isSoleKeyLink(table: SyncedTable, link: LinkSpec): boolean {
+  return (
+    !link.ambiguous &&
+    !link.onlyWhen &&
+    link.targetColumn === 'external_key' &&
+    TABLE_SPECS[table].links.filter((other) => other.idColumn === link.idColumn).length === 1
+  );
+}
+
+/**
+ * Links the rows waiting for newly inserted targets matched on their unique external key: only rows still unlinked
+ * can match (the partial `where <id> is null` key indexes). Written so the plan is driven by the batch's keys
+ * (`offset 0` keeps the lateral lookup from being flattened into a scan of every unlinked row).
+ */
+function soleKeyLinkSql(table: SyncedTable, link: LinkSpec): string {
+  return `with matches as (
+  select x.tenant_id, x.external_key, t.id as target_id
+  from ${KEYS_RECORDSET}
+  join domain.${link.target} t on t.tenant_id = k.tenant_id and t.external_key = k.external_key
+  cross join lateral (
+    select r.tenant_id, r.external_key from domain.${table} r
+    where r.tenant_id = t.tenant_id and r.${link.keyColumn} = t.external_key and r.${link.idColumn} is null
+    offset 0
+  ) x
+)
+update domain.${table} r set ${link.idColumn} = m.target_id, updated_at = now()
+from matches m
+where r.tenant_id = m.tenant_id and r.external_key = m.external_key`;
+}
+
 /**
  * Referring rows that may link to the given targets. For links by an ambiguous natural key (names) this includes the
  * rows linked to them now: a renamed target may no longer be the best match.
@@ -178,7 +209,8 @@ where excluded.observed_at < o.observed_at`;
 /**
  * History is a function of the set of observed versions: ordered by source time, each observation whose value
  * differs from the previous one is a change. Recomputing it for the touched fields makes it independent of the
- * order in which versions arrived, and of duplicates.
+ * order in which versions arrived, and of duplicates. Used for fields whose batch observations do not all come
+ * after the stored ones (see `LAST_OBSERVATIONS_SQL` for the in-order fast path).
  */
 const HISTORY_SQL = `with touched as (
   select distinct tenant_id, entity_kind, entity_external_key, field
@@ -212,6 +244,48 @@ const HISTORY_SQL = `with touched as (
   returning h.tenant_id
 )
 select tenant_id from stale union all select tenant_id from upserted`;
+
+/**
+ * The last stored observation of each touched field (in history order), read before the batch's observations are
+ * stored. A field whose batch observations all come strictly after it (the usual in-order sync) only gains history
+ * rows at its end, so they are appended without recomputing the field's history.
+ */
+const LAST_OBSERVATIONS_SQL = `select k.tenant_id, k.entity_kind, k.entity_external_key, k.field,
+  (extract(epoch from l.source_time) * 1000)::float8 as source_ms, l.value
+from jsonb_to_recordset(?::jsonb) as k(tenant_id text, entity_kind text, entity_external_key text, field text)
+cross join lateral (
+  select o.source_time, o.value from domain.status_observation o
+  where o.tenant_id = k.tenant_id and o.entity_kind = k.entity_kind
+    and o.entity_external_key = k.entity_external_key and o.field = k.field
+  order by o.source_time desc, o.observed_at desc, o.value desc nulls last
+  limit 1
+) l`;
+
+const APPEND_HISTORY_SQL = `insert into domain.status_history as h
+  (tenant_id, entity_kind, entity_id, entity_external_key, field, from_value, to_value, source_time, observed_at)
+select tenant_id, entity_kind, entity_id, entity_external_key, field, from_value, to_value, source_time, observed_at
+from jsonb_to_recordset(?::jsonb) as x(tenant_id text, entity_kind text, entity_id uuid, entity_external_key text,
+  field text, from_value text, to_value text, source_time timestamptz, observed_at timestamptz)
+on conflict on constraint status_history_unique do update
+  set from_value = excluded.from_value, observed_at = excluded.observed_at
+  where h.from_value is distinct from excluded.from_value or h.observed_at is distinct from excluded.observed_at
+returning h.tenant_id`;
+
+interface FieldKey {
+  tenant_id: string;
+  entity_kind: string;
+  entity_external_key: string;
+  field: string;
+}
+
+function fieldKeyOf(key: FieldKey): string {
+  return [key.tenant_id, key.entity_kind, key.entity_external_key, key.field].join('\u0000');
+}
+
+function fieldKeyParam(key: FieldKey): FieldKey {
+  const { tenant_id, entity_kind, entity_external_key, field } = key;
+  return { tenant_id, entity_kind, entity_external_key, field };
+}
 
 const REPLACE_RULES_DELETE_SQL = `delete from domain.commission_rule
 where (tenant_id, partnership_id) in (
@@ -334,21 +408,72 @@ export class DomainBatchWriter {
     await this.resolveLinks(trx, outcomes);
 
     if (observations.size > 0) {
-      const list = [...observations.values()];
-      await trx.raw(OBSERVATIONS_SQL, [JSON.stringify(list)]);
-      const result = await trx.raw<{ rows: { tenant_id: string }[] }>(HISTORY_SQL, [
-        JSON.stringify(
-          list.map(({ tenant_id, entity_kind, entity_external_key, field }) => ({
-            tenant_id,
-            entity_kind,
-            entity_external_key,
-            field,
-          })),
-        ),
-      ]);
-      for (const row of result.rows) touch(row.tenant_id, 'status_history');
+      for (const tenantId of await this.writeHistory(trx, [...observations.values()]))
+        touch(tenantId, 'status_history');
     }
     return changes;
+  }
+
+  /**
+   * Stores the batch's observations and brings the history of their fields up to date: appended when every new
+   * observation of a field comes strictly after its stored ones, each one later than the one before (an in-order
+   * sync); recomputed from all of the field's observations otherwise. Both give the same rows.
+   */
+  private async writeHistory(trx: Knex.Transaction, list: StatusObservation[]): Promise<Set<string>> {
+    const byField = new Map<string, StatusObservation[]>();
+    for (const observation of list) {
+      const key = fieldKeyOf(observation);
+      (byField.get(key) ?? byField.set(key, []).get(key)!).push(observation);
+    }
+    const last = await trx.raw<{ rows: (FieldKey & { source_ms: number; value: string | null })[] }>(
+      LAST_OBSERVATIONS_SQL,
+      [JSON.stringify([...byField.values()].map((observations) => fieldKeyParam(observations[0])))],
+    );
+    const stored = new Map(last.rows.map((row) => [fieldKeyOf(row), row]));
+
+    const appended: Record<string, unknown>[] = [];
+    const recomputed: FieldKey[] = [];
+    for (const [key, observations] of byField) {
+      const times = observations.map((observation) => Date.parse(observation.source_time));
+      const sorted = observations
+        .map((observation, index) => ({ observation, time: times[index] }))
+        .sort((a, b) => a.time - b.time);
+      const previous = stored.get(key);
+      const inOrder =
+        sorted.every(({ time }, index) => !Number.isNaN(time) && (index === 0 || time > sorted[index - 1].time)) &&
+        (!previous || sorted[0].time > previous.source_ms);
+      if (!inOrder) {
+        recomputed.push(fieldKeyParam(observations[0]));
+        continue;
+      }
+      let seen = previous !== undefined;
+      let value = previous?.value ?? null;
+      for (const { observation } of sorted) {
+        if (!seen || observation.value !== value)
+          appended.push({
+            ...fieldKeyParam(observation),
+            entity_id: observation.entity_id,
+            from_value: value,
+            to_value: observation.value,
+            source_time: observation.source_time,
+            observed_at: observation.observed_at,
+          });
+        seen = true;
+        value = observation.value;
+      }
+    }
+
+    await trx.raw(OBSERVATIONS_SQL, [JSON.stringify(list)]);
+    const tenants = new Set<string>();
+    if (appended.length > 0) {
+      const result = await trx.raw<{ rows: { tenant_id: string }[] }>(APPEND_HISTORY_SQL, [JSON.stringify(appended)]);
+      for (const row of result.rows) tenants.add(row.tenant_id);
+    }
+    if (recomputed.length > 0) {
+      const result = await trx.raw<{ rows: { tenant_id: string }[] }>(HISTORY_SQL, [JSON.stringify(recomputed)]);
+      for (const row of result.rows) tenants.add(row.tenant_id);
+    }
+    return tenants;
   }
 
   /** Kinds with removals that arrived before their record, for the batch's tenants (usually none). */
@@ -391,7 +516,11 @@ export class DomainBatchWriter {
         const targetOutcome = outcomes.get(link.target);
         // Targets matched on their external key only matter when new; other columns (names) can change.
         const targets = link.targetColumn === 'external_key' ? targetOutcome?.inserted : targetOutcome?.written;
-        if (targets?.length) await this.link(trx, linkSql(table, link, targetReferrerRows(table, link)), targets);
+        if (!targets?.length) continue;
+        const sql = isSoleKeyLink(table, link)
+          ? soleKeyLinkSql(table, link)
+          : linkSql(table, link, targetReferrerRows(table, link));
+        await this.link(trx, sql, targets);
       }
     }
   }

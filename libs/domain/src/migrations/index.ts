@@ -1,5 +1,6 @@
 import { Migration20261125063000DomainModel } from './Migration20261125063000DomainModel';
 import { Migration20261125120000ReportAggregates } from './Migration20261125120000ReportAggregates';
+import { Migration20261125140000LeanerWriteIndexes } from './Migration20261125140000LeanerWriteIndexes';
 
 import type { MigrationSet } from '../../../persistence/src/migrations';
 
@@ -9,5 +10,6 @@ export const domainMigrations: MigrationSet = {
   migrations: [
     { name: 'Migration20261125063000DomainModel', class: Migration20261125063000DomainModel },
     { name: 'Migration20261125120000ReportAggregates', class: Migration20261125120000ReportAggregates },
+    { name: 'Migration20261125140000LeanerWriteIndexes', class: Migration20261125140000LeanerWriteIndexes },
   ],
 };
