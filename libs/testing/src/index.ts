@@ -1,3 +1,4 @@
 export * from './test-resources';
 export * from './wait-for';
 export * from './sandbox';
+export * from './processes';
