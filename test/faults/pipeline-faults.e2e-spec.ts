@@ -1,0 +1,194 @@
+import { randomUUID } from 'node:crypto';
+
+import { connect } from 'amqplib';
+import { Client } from 'pg';
+
+import { DEVELOPMENT_JWT_SECRET } from '@pp/config';
+import {
+  closeVhostConnections,
+  createTestDatabase,
+  createTestVhost,
+  RunningSystem,
+  ServiceProcess,
+  startSystem,
+  waitFor,
+} from '@pp/testing';
+
+import { adminJwt, CredentialsApi, SandboxAdmin, waitForReportsToMatch } from '../e2e/support/pipeline';
+
+/**
+ * The whole product, each service its own process, under the failures production will see: a sync worker or the
+ * normalizer killed with SIGKILL mid-stream, the broker dropping every connection, PostgreSQL terminating every
+ * session, PartnerStack answering 429s and 5xx and cutting connections, and malformed raw events. After each, the
+ * org's reports must equal the sandbox's ground truth: nothing lost, nothing counted twice.
+ */
+jest.setTimeout(240_000);
+
+describe('the pipeline under faults', () => {
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let vhost: Awaited<ReturnType<typeof createTestVhost>>;
+  let sandbox: ServiceProcess;
+  let system: RunningSystem;
+
+  beforeAll(async () => {
+    [database, vhost] = await Promise.all([createTestDatabase('pp_faults'), createTestVhost('pp_faults')]);
+    sandbox = await ServiceProcess.start({ app: 'partnerstack-sandbox', env: { SANDBOX_DEALS_AND_LEADS: 'always' } });
+    system = await startSystem({
+      databaseUrl: database.url,
+      amqpUrl: vhost.url,
+      partnerstackApiUrl: `${sandbox.url}/api/v2`,
+      env: { LOG_LEVEL: 'info' },
+      envByApp: {
+        normalizer: { AGGREGATES_REFRESH_INTERVAL_MS: '200' },
+        sync: {
+          SYNC_SCHEDULER_TICK_SECONDS: '1',
+          SYNC_LEASE_TTL_SECONDS: '4',
+          SYNC_JOB_RETRY_BASE_SECONDS: '1',
+          PARTNERSTACK_REQUESTS_PER_MINUTE: '6000',
+        },
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await system?.stop();
+    await sandbox?.stop();
+    await Promise.all([database?.drop(), vhost?.drop()]);
+  });
+
+  /** One org per scenario, so each starts from nothing and its reports can be compared on their own. */
+  async function connectOrg(name: string, agency: Record<string, unknown>) {
+    const orgId = `org-faults-${name}`;
+    const token = `sandbox_faults_${name}`;
+    const jwt = adminJwt(orgId, DEVELOPMENT_JWT_SECRET);
+    const admin = new SandboxAdmin(`${sandbox.url}/admin`, token);
+    await admin.configure(agency);
+    const credentials = new CredentialsApi(system.credentials.url, jwt);
+    // Injected upstream errors can fail the one validation call: the settings page would simply try again.
+    await waitFor(async () => (await credentials.connect(token)).status === 200, {
+      timeoutMs: 30_000,
+      intervalMs: 1_000,
+      description: `${name}: token accepted`,
+    });
+    return { orgId, jwt, admin, credentials };
+  }
+
+  async function waitForRequests(admin: SandboxAdmin, count: number) {
+    await waitFor(async () => ((await admin.stats()).requests as number) >= count, {
+      timeoutMs: 60_000,
+      description: `${count} PartnerStack requests`,
+    });
+  }
+
+  async function expectExactReports(org: Awaited<ReturnType<typeof connectOrg>>, timeoutMs = 120_000) {
+    const last = await org.credentials.waitForFinishedSync({ timeoutMs });
+    expect(last.status).toBe('succeeded');
+    const figures = await waitForReportsToMatch(system.reporting.url, org.jwt, await org.admin.groundTruth(), {
+      timeoutMs,
+    });
+    expect(figures.rewards).toBeGreaterThan(0);
+  }
+
+  it('dead-letters malformed raw events with their reasons and goes on', async () => {
+    const broker = await connect(vhost.url);
+    const channel = await broker.createConfirmChannel();
+    const envelope = (record: Record<string, unknown>) => ({
+      messageId: randomUUID(),
+      routingKey: 'partnerstack.raw.rewards',
+      schemaVersion: 1,
+      tenantId: 'org-faults-malformed',
+      correlationId: randomUUID(),
+      occurredAt: new Date().toISOString(),
+      idempotencyKey: randomUUID(),
+      payload: {
+        connectionId: randomUUID(),
+        syncRunId: randomUUID(),
+        stream: 'rewards',
+        externalKey: String(record.key ?? 'rwrd_missing'),
+        fetchedAt: new Date().toISOString(),
+        record,
+      },
+    });
+    const poison = [
+      Buffer.from('{ not json'),
+      Buffer.from(JSON.stringify(envelope({ amount: 100, currency: 'USD' }))),
+      Buffer.from(JSON.stringify(envelope({ key: 'rwrd_wrongtype0001', amount: 'a lot', currency: 'USD' }))),
+    ];
+    for (const content of poison) {
+      channel.publish('pp.events', 'partnerstack.raw.rewards', content, {
+        persistent: true,
+        contentType: 'application/json',
+        messageId: randomUUID(),
+      });
+    }
+    await channel.waitForConfirms();
+    const collected: string[] = [];
+    const reasons = await waitFor(
+      async () => {
+        const found: string[] = [];
+        for (;;) {
+          const message = await channel.get('normalizer.raw.dlq', { noAck: false });
+          if (!message) break;
+          found.push(String(message.properties.headers?.['x-dead-letter-reason'] ?? ''));
+        }
+        collected.push(...found);
+        return collected.length >= poison.length ? collected : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 250, description: 'the poison messages in normalizer.raw.dlq' },
+    );
+    await broker.close();
+    expect(reasons).toHaveLength(poison.length);
+    for (const reason of reasons) expect(reason.length).toBeGreaterThan(0);
+    expect(reasons.some((reason) => /amount/.test(reason))).toBe(true);
+
+    // The pipeline goes on: a real org synced afterwards is reported exactly.
+    await expectExactReports(await connectOrg('after-poison', { records: 1500 }));
+  });
+
+  it('syncs exactly through 429s, 5xx and cut connections from PartnerStack', async () => {
+    const org = await connectOrg('upstream', {
+      records: 4000,
+      faults: { rateLimitPerMinute: 300, errorRate: 0.15, cutRate: 0.15 },
+    });
+    await expectExactReports(org);
+    const stats = await org.admin.stats();
+    expect(stats.rateLimited).toBeGreaterThan(0);
+    expect(stats.injectedErrors).toBeGreaterThan(0);
+    expect(stats.cutConnections).toBeGreaterThan(0);
+  });
+
+  it('finishes a sync on another worker after its worker is killed with SIGKILL mid-sync', async () => {
+    const org = await connectOrg('worker-kill', { records: 12_000, faults: { latencyMs: 120 } });
+    await waitForRequests(org.admin, 8);
+    const [victim] = system.workers;
+    await victim.kill('SIGKILL');
+    const replacement = await system.addWorker();
+    await expectExactReports(org);
+    expect(replacement.lines.length).toBeGreaterThan(0);
+  });
+
+  it('applies everything exactly once after the normalizer is killed with SIGKILL mid-stream', async () => {
+    const org = await connectOrg('normalizer-kill', { records: 12_000, faults: { latencyMs: 40 } });
+    await system.normalizer.waitForLine((line) => line.text.includes(org.orgId), {
+      timeoutMs: 60_000,
+      description: 'a committed batch of the org',
+    });
+    await system.normalizer.restart('SIGKILL');
+    await expectExactReports(org);
+  });
+
+  it('recovers from the broker dropping every connection and PostgreSQL terminating every session mid-sync', async () => {
+    const org = await connectOrg('infrastructure', { records: 12_000, faults: { latencyMs: 100 } });
+    await waitForRequests(org.admin, 6);
+    await closeVhostConnections(vhost.vhost);
+    await waitForRequests(org.admin, 20);
+    const admin = new Client({ connectionString: database.url });
+    await admin.connect();
+    const { rowCount } = await admin.query(
+      'select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()',
+    );
+    await admin.end();
+    expect(rowCount).toBeGreaterThan(0);
+    await expectExactReports(org, 180_000);
+  });
+});
