@@ -7,6 +7,21 @@ import { normalizerMetrics } from '../metrics/normalizer.metrics';
 /** A slow refresh (under load) delays the next by this many times its duration: refreshes stay a small fraction of the work. */
 const GAP_PER_REFRESH_DURATION = 10;
 
+/**
+ * When a tenant's next refresh runs: no sooner than `intervalMs` after the last one started; while batches keep
+ * arriving, no sooner than the gap a slow refresh earned (so refreshing never crowds out normalizing); but once the
+ * tenant has been quiet for `intervalMs`, right away, so the final state is reported without waiting out that gap.
+ */
+export function nextRefreshAt(
+  state: { lastStartedAt: number; gapMs: number },
+  now: number,
+  intervalMs: number,
+): number {
+  const earliest = state.lastStartedAt + intervalMs;
+  const underLoad = state.lastStartedAt + state.gapMs;
+  return Math.max(earliest, Math.min(underLoad, now + intervalMs));
+}
+
 interface TenantState {
   lastStartedAt: number;
   /** Gap to keep after the last refresh started: the interval, or longer when refreshes are slow. */
@@ -41,8 +56,10 @@ export class AggregateRefresher implements OnApplicationShutdown {
       state.dirty = true;
       return;
     }
-    if (state.timer) return;
-    const wait = Math.max(0, state.lastStartedAt + state.gapMs - Date.now());
+    // Every touch pushes the timer back (up to the gap): it fires once the tenant goes quiet, or when the gap ends.
+    if (state.timer) clearTimeout(state.timer);
+    const now = Date.now();
+    const wait = Math.max(0, nextRefreshAt(state, now, this.intervalMs) - now);
     state.timer = setTimeout(() => this.run(tenantId, state), wait);
   }
 
