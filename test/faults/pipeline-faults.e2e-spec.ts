@@ -148,7 +148,7 @@ describe('the pipeline under faults', () => {
   it('syncs exactly through 429s, 5xx and cut connections from PartnerStack', async () => {
     const org = await connectOrg('upstream', {
       records: 4000,
-      faults: { rateLimitPerMinute: 300, errorRate: 0.15, cutRate: 0.15 },
+      faults: { rateLimitPerMinute: 120, errorRate: 0.15, cutRate: 0.15 },
     });
     await expectExactReports(org);
     const stats = await org.admin.stats();

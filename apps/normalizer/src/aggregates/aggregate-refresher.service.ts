@@ -39,6 +39,7 @@ interface TenantState {
 @Injectable()
 export class AggregateRefresher implements OnApplicationShutdown {
   private readonly logger = new Logger(AggregateRefresher.name);
+  /** Kept after a refresh (a few numbers per tenant): forgetting a tenant would forget the gap its refreshes earned. */
   private readonly tenants = new Map<string, TenantState>();
   private readonly intervalMs: number;
 
@@ -71,7 +72,6 @@ export class AggregateRefresher implements OnApplicationShutdown {
       state.gapMs = Math.max(this.intervalMs, (Date.now() - state.lastStartedAt) * GAP_PER_REFRESH_DURATION);
       state.running = undefined;
       if (state.dirty) this.touch(tenantId);
-      else if (!state.timer) this.tenants.delete(tenantId);
     });
   }
 

@@ -14,6 +14,21 @@ export interface StreamScope {
 }
 
 /**
+ * The record states of a page's keys (bindings: the keys as a JSON array, connection ref, stream code), as `s`.
+ * One primary-key probe per key, whatever the statistics say: written as a join, the planner hashed the whole
+ * stream's states (its statistics still from when the table was empty), which made every page cost O(stream).
+ * The LIMIT keeps PostgreSQL from flattening the lateral subquery back into such a join.
+ */
+function rowsOfKeys(columns: string): string {
+  return `jsonb_array_elements_text(?::jsonb) as k(key)
+    cross join lateral (
+      select ${columns} from sync.record_state r
+      where r.connection_ref = ? and r.stream = ? and r.key = k.key
+      limit 1
+    ) s`;
+}
+
+/**
  * Per synced record: its last `updated_at`, its content hash and the number of the last full pass that saw it.
  * All access is by page, in one statement (records travel as one JSON parameter).
  */
@@ -24,9 +39,9 @@ export class RecordStateRepository {
   public async load(scope: StreamScope, keys: string[]): Promise<Map<string, RecordVersion>> {
     if (keys.length === 0) return new Map();
     const rows = await this.db.query<{ key: string; updatedAt: string | null; hash: string }>(
-      `select key, updated_at as "updatedAt", encode(hash, 'hex') as hash from sync.record_state
-       where connection_ref = ? and stream = ? and key = any(array(select jsonb_array_elements_text(?::jsonb)))`,
-      [scope.connectionRef, scope.streamCode, JSON.stringify(keys)],
+      `select s.key, s.updated_at as "updatedAt", encode(s.hash, 'hex') as hash
+       from ${rowsOfKeys('r.key, r.updated_at, r.hash')}`,
+      [JSON.stringify(keys), scope.connectionRef, scope.streamCode],
     );
     return new Map(
       rows.map((row) => [
@@ -59,8 +74,8 @@ export class RecordStateRepository {
     if (keys.length === 0) return;
     await this.db.query(
       `update sync.record_state set seen = ?
-       where connection_ref = ? and stream = ? and seen < ? and key = any(array(select jsonb_array_elements_text(?::jsonb)))`,
-      [seen, scope.connectionRef, scope.streamCode, seen, JSON.stringify(keys)],
+       where seen < ? and ctid = any(array(select s.ctid from ${rowsOfKeys('r.ctid')}))`,
+      [seen, seen, JSON.stringify(keys), scope.connectionRef, scope.streamCode],
       trx,
     );
   }
@@ -82,9 +97,8 @@ export class RecordStateRepository {
   public async forget(scope: StreamScope, keys: string[], trx: Transaction): Promise<void> {
     if (keys.length === 0) return;
     await this.db.query(
-      `delete from sync.record_state
-       where connection_ref = ? and stream = ? and key = any(array(select jsonb_array_elements_text(?::jsonb)))`,
-      [scope.connectionRef, scope.streamCode, JSON.stringify(keys)],
+      `delete from sync.record_state where ctid = any(array(select s.ctid from ${rowsOfKeys('r.ctid')}))`,
+      [JSON.stringify(keys), scope.connectionRef, scope.streamCode],
       trx,
     );
   }

@@ -58,15 +58,22 @@ export class StreamSyncService {
       );
     }
 
+    const phases = pass.phases;
+    const fetchPage = (phaseIndex: number, cursor: string | null): Promise<Page> =>
+      ctx.client.listPage(ctx.token, stream, {
+        ...phases[phaseIndex].params,
+        limit: PAGE_SIZE,
+        starting_after: cursor ?? undefined,
+      });
+    let prefetched: { phaseIndex: number; cursor: string; page: Promise<Page> } | undefined;
     while (!pass.removing && pass.phaseIndex < pass.phases.length) {
       const phase = pass.phases[pass.phaseIndex];
       let page: Page;
       try {
-        page = await ctx.client.listPage(ctx.token, stream, {
-          ...phase.params,
-          limit: PAGE_SIZE,
-          starting_after: pass.cursor ?? undefined,
-        });
+        const ahead =
+          prefetched?.phaseIndex === pass.phaseIndex && prefetched.cursor === pass.cursor ? prefetched.page : undefined;
+        prefetched = undefined;
+        page = await (ahead ?? fetchPage(pass.phaseIndex, pass.cursor));
       } catch (error) {
         if (error instanceof PartnerStackBadRequestError && pass.cursor) {
           // The cursor's record vanished upstream; re-reading the phase costs calls but never emits twice.
@@ -76,6 +83,15 @@ export class StreamSyncService {
           continue;
         }
         throw error;
+      }
+      // PartnerStack serves the next page while this one is published and checkpointed: a page then costs the
+      // slower of the two rather than their sum. Only its fetch runs ahead; checkpoints still advance in order.
+      const last = page.items.at(-1)?.key;
+      if (page.hasMore && last !== undefined && last !== pass.cursor) {
+        const next = fetchPage(pass.phaseIndex, last);
+        // Its failure is handled where it is awaited, on the next turn; a sync that stops first just drops it.
+        next.catch(() => undefined);
+        prefetched = { phaseIndex: pass.phaseIndex, cursor: last, page: next };
       }
       pass = await this.commitPage(ctx, stream, scope, pass, page);
     }

@@ -129,12 +129,14 @@ language sql stable as $$
    order by cr.partnership_id, cr.position
 $$;`);
 
-    // PL/pgSQL caches a generic plan per session after a few calls: planned while the tenant's tables were nearly
-    // empty (the first refreshes of a first sync), it kept nested loops that took a minute at 20,000 records.
-    // Custom plans are made each call from the tables as they are now.
+    // A rebuild reads whole tenants, where hash joins are right at any size; but statistics lag behind tables that
+    // grow fast (a first sync), and on row estimates of ~100 for 10,000s the planner chose nested loops that made a
+    // refresh quadratic (a minute at 100,000 records). PL/pgSQL would also keep a generic plan made while the tables
+    // were empty: custom plans are made on each call.
     this.addSql(`create or replace function domain.refresh_tenant_aggregates(p_tenant_id text) returns void
 language plpgsql
 set plan_cache_mode = force_custom_plan
+set enable_nestloop = off
 as $$
 begin
   -- Two refreshes of one tenant would interleave their deletes and inserts; the second waits for the first.
