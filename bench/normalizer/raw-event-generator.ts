@@ -9,7 +9,7 @@ const T0 = Date.UTC(2024, 0, 1);
 export interface Envelope {
   messageId: string;
   routingKey: string;
-  schemaVersion: 1;
+  schemaVersion: 2;
   tenantId: string;
   correlationId: string;
   occurredAt: string;
@@ -17,8 +17,49 @@ export interface Envelope {
   payload: Record<string, unknown>;
 }
 
-/** A realistic mix: rewards and transactions dominate; each reward seen in two versions (a status change). */
+interface GeneratedRecord {
+  tenantId: string;
+  stream: PartnerStackStream;
+  fetchedAt: string;
+  record: Record<string, unknown>;
+}
+
+/** The records as raw page events, as a sync publishes them: up to 250 records of one tenant and stream each. */
 export function* rawEvents(count: number): Generator<Envelope> {
+  const pages = new Map<string, GeneratedRecord[]>();
+  function* flush(page: GeneratedRecord[]): Generator<Envelope> {
+    const { tenantId, stream } = page[0];
+    yield {
+      messageId: randomUUID(),
+      routingKey: `partnerstack.raw.${stream}`,
+      schemaVersion: 2,
+      tenantId,
+      correlationId: `bench-${tenantId}`,
+      occurredAt: new Date().toISOString(),
+      idempotencyKey: randomUUID(),
+      payload: {
+        connectionId: `conn-${tenantId}`,
+        syncRunId: 'bench-run',
+        stream,
+        fetchedAt: page.at(-1)!.fetchedAt,
+        records: page.map(({ record }) => ({ externalKey: record.key, record })),
+      },
+    };
+  }
+  for (const generated of rawRecords(count)) {
+    const group = `${generated.tenantId}/${generated.stream}/${generated.fetchedAt}`;
+    const page = pages.get(group) ?? pages.set(group, []).get(group)!;
+    page.push(generated);
+    if (page.length === 250) {
+      yield* flush(page);
+      pages.delete(group);
+    }
+  }
+  for (const page of pages.values()) yield* flush(page);
+}
+
+/** A realistic mix: rewards and transactions dominate; each reward seen in two versions (a status change). */
+function* rawRecords(count: number): Generator<GeneratedRecord> {
   const fetched = (day: number) => new Date(T0 + day * DAY + 3_600_000).toISOString();
   const streams: [PartnerStackStream, number][] = [
     ['rewards', 0.4],
@@ -133,23 +174,6 @@ export function* rawEvents(count: number): Generator<Envelope> {
           offers: [{ type: 'revenue_share', base_rate: 20, currency: 'USD', description: '20%' }],
         };
     }
-    const routingKey = `partnerstack.raw.${stream}`;
-    yield {
-      messageId: randomUUID(),
-      routingKey,
-      schemaVersion: 1,
-      tenantId,
-      correlationId: `bench-${tenantId}`,
-      occurredAt: new Date().toISOString(),
-      idempotencyKey: randomUUID(),
-      payload: {
-        connectionId: `conn-${tenantId}`,
-        syncRunId: 'bench-run',
-        stream,
-        externalKey: record.key,
-        fetchedAt: fetched(version + 1),
-        record,
-      },
-    };
+    yield { tenantId, stream, fetchedAt: fetched(version + 1), record };
   }
 }

@@ -83,7 +83,10 @@ async function main(): Promise<void> {
     (message) => {
       if (!message) return;
       if (message.fields.routingKey === 'sync.run.finished') finished = JSON.parse(message.content.toString()).payload;
-      else received.raw++;
+      else {
+        const { payload } = JSON.parse(message.content.toString()) as { payload: { records?: unknown[] } };
+        received.raw += payload.records?.length ?? 1;
+      }
     },
     { noAck: true },
   );

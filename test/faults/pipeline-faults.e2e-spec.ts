@@ -14,7 +14,7 @@ import {
   waitFor,
 } from '@pp/testing';
 
-import { adminJwt, CredentialsApi, SandboxAdmin, waitForReportsToMatch } from '../e2e/support/pipeline';
+import { adminJwt, CredentialsApi, SandboxAdmin, waitForReportsToMatch, walkList } from '../e2e/support/pipeline';
 
 /**
  * The whole product, each service its own process, under the failures production will see: a sync worker or the
@@ -92,11 +92,12 @@ describe('the pipeline under faults', () => {
   it('dead-letters malformed raw events with their reasons and goes on', async () => {
     const broker = await connect(vhost.url);
     const channel = await broker.createConfirmChannel();
-    const envelope = (record: Record<string, unknown>) => ({
+    const malformedOrg = 'org-faults-malformed';
+    const page = (...records: Record<string, unknown>[]) => ({
       messageId: randomUUID(),
       routingKey: 'partnerstack.raw.rewards',
-      schemaVersion: 1,
-      tenantId: 'org-faults-malformed',
+      schemaVersion: 2,
+      tenantId: malformedOrg,
       correlationId: randomUUID(),
       occurredAt: new Date().toISOString(),
       idempotencyKey: randomUUID(),
@@ -104,15 +105,16 @@ describe('the pipeline under faults', () => {
         connectionId: randomUUID(),
         syncRunId: randomUUID(),
         stream: 'rewards',
-        externalKey: String(record.key ?? 'rwrd_missing'),
         fetchedAt: new Date().toISOString(),
-        record,
+        records: records.map((record) => ({ externalKey: String(record.key ?? 'rwrd_missing'), record })),
       },
     });
+    const goodReward = { key: 'rwrd_goodneighbour1', amount: 1500, currency: 'USD', status: 'approved' };
     const poison = [
       Buffer.from('{ not json'),
-      Buffer.from(JSON.stringify(envelope({ amount: 100, currency: 'USD' }))),
-      Buffer.from(JSON.stringify(envelope({ key: 'rwrd_wrongtype0001', amount: 'a lot', currency: 'USD' }))),
+      Buffer.from(JSON.stringify(page({ amount: 100, currency: 'USD' }))),
+      // One bad record dead-letters its page, and the page's good record is applied all the same.
+      Buffer.from(JSON.stringify(page(goodReward, { key: 'rwrd_wrongtype0001', amount: 'a lot', currency: 'USD' }))),
     ];
     for (const content of poison) {
       channel.publish('pp.events', 'partnerstack.raw.rewards', content, {
@@ -139,7 +141,16 @@ describe('the pipeline under faults', () => {
     await broker.close();
     expect(reasons).toHaveLength(poison.length);
     for (const reason of reasons) expect(reason.length).toBeGreaterThan(0);
-    expect(reasons.some((reason) => /amount/.test(reason))).toBe(true);
+    expect(reasons.some((reason) => /record 1 \('rwrd_wrongtype0001'\).*amount/.test(reason))).toBe(true);
+    const malformedJwt = adminJwt(malformedOrg, DEVELOPMENT_JWT_SECRET);
+    const rewards = await waitFor(
+      async () => {
+        const found = await walkList<{ externalKey: string }>(system.reporting.url, malformedJwt, '/v1/rewards');
+        return found.length > 0 ? found : undefined;
+      },
+      { timeoutMs: 30_000, description: "the poisoned page's good record reported" },
+    );
+    expect(rewards.map((reward) => reward.externalKey)).toEqual([goodReward.key]);
 
     // The pipeline goes on: a real org synced afterwards is reported exactly.
     await expectExactReports(await connectOrg('after-poison', { records: 1500 }));

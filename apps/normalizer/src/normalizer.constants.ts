@@ -5,8 +5,11 @@ export const RAW_RECORDS_QUEUE = 'normalizer.raw';
 /** Sync run announcements, kept apart so a backlog of raw records never delays them. */
 export const SYNC_RUNS_QUEUE = 'normalizer.sync-runs';
 
-/** A batch is one transaction: large enough for set-based SQL to pay off, small enough to commit often. */
-export const RAW_RECORDS_BATCH: BatchOptions = { maxSize: 5000, maxWaitMs: 250 };
+/**
+ * A batch is one transaction: large enough for set-based SQL to pay off, small enough to commit often. Its size
+ * counts messages, and a raw page event carries up to 250 records: 20 of them are up to 5,000 records.
+ */
+export const RAW_RECORDS_BATCH: BatchOptions = { maxSize: 20, maxWaitMs: 250 };
 /** Twice the batch, so the next batch fills while the previous one commits. */
 export const RAW_RECORDS_PREFETCH = RAW_RECORDS_BATCH.maxSize * 2;
 

@@ -13,13 +13,24 @@ const stream = z.enum(PARTNERSTACK_STREAMS);
 export const partnerStackRecordSchema = z.looseObject({ key: z.string().min(1) });
 export type PartnerStackRecord = z.infer<typeof partnerStackRecordSchema>;
 
-const rawRecordV1 = z.object({
+/** Largest page PartnerStack serves, so the most records one raw page event carries. */
+export const MAX_RAW_PAGE_RECORDS = 250;
+
+/**
+ * One page of new or changed records of a stream, as the sync fetched them: one event per page rather than per
+ * record, because per-record events made the broker the costliest part of a sync (docs/benchmarks.md). A record
+ * is checked for its key by the normalizer, not here, so one bad record dead-letters its page (with the reason and
+ * the record's position) while the page's other records are still applied; replaying the page is harmless.
+ */
+const rawPageV2 = z.object({
   connectionId: z.string().min(1),
   syncRunId: z.string().min(1),
   stream,
-  externalKey: z.string().min(1),
   fetchedAt: isoTime,
-  record: partnerStackRecordSchema,
+  records: z
+    .array(z.object({ externalKey: z.string().min(1), record: z.looseObject({}) }))
+    .min(1)
+    .max(MAX_RAW_PAGE_RECORDS),
 });
 
 const rawRemovedV1 = z.object({
@@ -64,11 +75,11 @@ function removedKey<S extends PartnerStackStream>(name: S) {
 export const MessageCatalogue = {
   ...(Object.fromEntries(
     PARTNERSTACK_STREAMS.flatMap((name) => [
-      [rawKey(name), { schemaVersion: 1, payload: rawRecordV1 }],
+      [rawKey(name), { schemaVersion: 2, payload: rawPageV2 }],
       [removedKey(name), { schemaVersion: 1, payload: rawRemovedV1 }],
     ]),
   ) as {
-    [S in PartnerStackStream as `partnerstack.raw.${S}`]: { schemaVersion: 1; payload: typeof rawRecordV1 };
+    [S in PartnerStackStream as `partnerstack.raw.${S}`]: { schemaVersion: 2; payload: typeof rawPageV2 };
   } & {
     [S in PartnerStackStream as `partnerstack.raw.${S}.removed`]: { schemaVersion: 1; payload: typeof rawRemovedV1 };
   }),
@@ -164,7 +175,7 @@ export type MessageOf<K extends RoutingKey> = Envelope<K, PayloadOf<K>>;
 
 export const RawRecordKey = rawKey;
 export const RawRemovedKey = removedKey;
-export type RawRecordPayload = z.infer<typeof rawRecordV1>;
+export type RawPagePayload = z.infer<typeof rawPageV2>;
 export type RawRemovedPayload = z.infer<typeof rawRemovedV1>;
 export type StreamStats = z.infer<typeof streamStatsV1>;
 

@@ -189,7 +189,7 @@ describe('normalizer: killed mid-stream and restarted', () => {
     await db.transaction((trx) =>
       writer.apply(
         trx,
-        events.map((event) => mapMessage(toMessage(REFERENCE, event))),
+        events.flatMap((event) => mapMessage(toMessage(REFERENCE, event)).mapped),
       ),
     );
     const expected = await businessSnapshot(db, REFERENCE);

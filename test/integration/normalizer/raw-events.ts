@@ -12,7 +12,7 @@ export interface RawEvent {
   at: string;
 }
 
-/** The envelope the sync service would publish for a raw event. */
+/** The envelope the sync service would publish for a raw event: a page of that one record, or a removal. */
 export function toMessage(tenantId: string, event: RawEvent, correlationId = 'corr-test'): AnyMessage {
   const routingKey = event.record ? `partnerstack.raw.${event.stream}` : `partnerstack.raw.${event.stream}.removed`;
   const payload = event.record
@@ -20,9 +20,8 @@ export function toMessage(tenantId: string, event: RawEvent, correlationId = 'co
         connectionId: 'conn-test',
         syncRunId: 'run-test',
         stream: event.stream,
-        externalKey: event.key,
         fetchedAt: event.at,
-        record: event.record,
+        records: [{ externalKey: event.key, record: event.record }],
       }
     : {
         connectionId: 'conn-test',
@@ -34,7 +33,7 @@ export function toMessage(tenantId: string, event: RawEvent, correlationId = 'co
   return {
     messageId: randomUUID(),
     routingKey,
-    schemaVersion: 1,
+    schemaVersion: event.record ? 2 : 1,
     tenantId,
     correlationId,
     occurredAt: new Date().toISOString(),

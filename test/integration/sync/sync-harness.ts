@@ -23,7 +23,20 @@ export interface CapturedMessage {
   payload: Record<string, unknown> & { externalKey?: string; syncRunId?: string; connectionId?: string };
 }
 
-/** Every message published on the suite's vhost, as consumers see it. */
+/**
+ * A raw page event as one captured message per record (payload with `externalKey` and `record`), so suites count
+ * records; `pageMessageId` tells which records travelled together. Other messages as they are.
+ */
+function perRecord(message: CapturedMessage): CapturedMessage[] {
+  const { records, ...page } = message.payload as { records?: { externalKey: string; record: unknown }[] };
+  if (!Array.isArray(records)) return [message];
+  return records.map(({ externalKey, record }) => ({
+    ...message,
+    payload: { ...page, externalKey, record, pageMessageId: (message as { messageId?: string }).messageId },
+  }));
+}
+
+/** Every message published on the suite's vhost, as consumers see it (raw pages split into their records). */
 export class EventRecorder {
   public readonly messages: CapturedMessage[] = [];
   private connection?: amqp.ChannelModel;
@@ -37,7 +50,7 @@ export class EventRecorder {
     await channel.consume(
       queue,
       (message) => {
-        if (message) this.messages.push(JSON.parse(message.content.toString('utf8')) as CapturedMessage);
+        if (message) this.messages.push(...perRecord(JSON.parse(message.content.toString('utf8')) as CapturedMessage));
       },
       { noAck: true },
     );

@@ -1,7 +1,7 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable, Logger } from '@nestjs/common';
 
-import type { RawRecordPayload, RawRemovedPayload } from '@pp/contracts';
+import type { PartnerStackRecord, RawPagePayload, RawRemovedPayload } from '@pp/contracts';
 import { AnyMessage, BatchFailure, MessagePublisher } from '@pp/messaging';
 import { runWithCorrelation } from '@pp/observability';
 
@@ -13,6 +13,7 @@ import { normalizerMetrics } from '../metrics/normalizer.metrics';
 import { TRANSIENT_RETRY_DELAYS_MS } from '../normalizer.constants';
 import { BatchChanges, DomainBatchWriter } from '../writing/domain-batch-writer';
 
+/** One record of a message, mapped: a page event carries many, a removal one. */
 interface MappedItem {
   message: AnyMessage;
   mapped: MappedMessage;
@@ -52,19 +53,36 @@ function databaseMessage(error: unknown): string {
   return typeof detail === 'string' ? `${own} (${detail})` : own;
 }
 
-export function mapMessage(message: AnyMessage): MappedMessage {
+/**
+ * Maps every record of a message. Records that cannot be mapped are named in `problems` (by position and key); the
+ * others are mapped all the same, so one bad record never holds back the rest of its page.
+ */
+export function mapMessage(message: AnyMessage): { mapped: MappedMessage[]; problems: string[] } {
   if (message.routingKey.endsWith('.removed')) {
     const payload = message.payload as RawRemovedPayload;
-    return mapRemoval({ tenantId: message.tenantId, ...payload });
+    return { mapped: [mapRemoval({ tenantId: message.tenantId, ...payload })], problems: [] };
   }
-  const payload = message.payload as RawRecordPayload;
-  return mapRawRecord({
-    tenantId: message.tenantId,
-    stream: payload.stream,
-    externalKey: payload.externalKey,
-    fetchedAt: payload.fetchedAt,
-    record: payload.record,
+  const payload = message.payload as RawPagePayload;
+  const mapped: MappedMessage[] = [];
+  const problems: string[] = [];
+  payload.records.forEach(({ externalKey, record }, index) => {
+    try {
+      mapped.push(
+        mapRawRecord({
+          tenantId: message.tenantId,
+          stream: payload.stream,
+          externalKey,
+          fetchedAt: payload.fetchedAt,
+          // Its key is checked by the mapping: a record without one is a problem of this record alone.
+          record: record as PartnerStackRecord,
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof UnmappableRecordError)) throw error;
+      problems.push(`record ${index} ('${externalKey}'): ${error.message}`);
+    }
   });
+  return { mapped, problems };
 }
 
 /**
@@ -87,21 +105,24 @@ export class NormalizerService {
     const started = process.hrtime.bigint();
     const failures: BatchFailure[] = [];
     const items: MappedItem[] = [];
+    let rejectedRecords = 0;
     for (const message of messages) {
-      try {
-        items.push({ message, mapped: mapMessage(message) });
-      } catch (error) {
-        if (!(error instanceof UnmappableRecordError)) throw error;
-        this.reject(message, `unmappable: ${error.message}`, failures);
+      const { mapped, problems } = mapMessage(message);
+      for (const record of mapped) items.push({ message, mapped: record });
+      if (problems.length > 0) {
+        rejectedRecords += problems.length;
+        this.reject(message, `unmappable: ${problems.join('; ')}`, failures);
       }
     }
 
-    const changes = await this.writePerTenant(items, failures);
-    const failed = new Set(failures.map((failure) => failure.messageId));
+    const rejectedItems = new Set<MappedItem>();
+    const changes = await this.writePerTenant(items, failures, rejectedItems);
+    rejectedRecords += rejectedItems.size;
     const appliedPerTenant = new Map<string, number>();
-    for (const { message } of items)
-      if (!failed.has(message.messageId))
-        appliedPerTenant.set(message.tenantId, (appliedPerTenant.get(message.tenantId) ?? 0) + 1);
+    for (const item of items)
+      if (!rejectedItems.has(item))
+        appliedPerTenant.set(item.message.tenantId, (appliedPerTenant.get(item.message.tenantId) ?? 0) + 1);
+    const applied = items.length - rejectedItems.size;
 
     await this.publisher.publishAll(
       [...changes].map(([tenantId, kinds]) => ({
@@ -114,19 +135,20 @@ export class NormalizerService {
 
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     normalizerMetrics.batchSeconds.observe(seconds);
-    normalizerMetrics.records.inc({ outcome: 'applied' }, messages.length - failures.length);
-    if (failures.length) normalizerMetrics.records.inc({ outcome: 'dead_lettered' }, failures.length);
+    normalizerMetrics.records.inc({ outcome: 'applied' }, applied);
+    if (rejectedRecords) normalizerMetrics.records.inc({ outcome: 'dead_lettered' }, rejectedRecords);
     this.logger.log(
       {
         messages: messages.length,
-        applied: messages.length - failures.length,
-        failed: failures.length,
+        records: applied + rejectedRecords,
+        applied,
+        failed: rejectedRecords,
         tenants: [...appliedPerTenant.keys()].slice(0, 20),
         changed: Object.fromEntries([...changes].map(([tenant, kinds]) => [tenant, [...kinds].sort()])),
         correlationIds: [...new Set(messages.map((message) => message.correlationId))].slice(0, 20),
         ms: Math.round(seconds * 1000),
       },
-      `Applied a batch of ${messages.length - failures.length}/${messages.length} raw records ` +
+      `Applied ${applied}/${applied + rejectedRecords} raw records of ${messages.length} message(s) ` +
         `in ${Math.round(seconds * 1000)} ms`,
     );
     return failures;
@@ -146,7 +168,11 @@ export class NormalizerService {
    * Tenants never share a row, so each tenant's part of the batch commits in a transaction of its own, concurrently:
    * the batch is atomic per tenant, and a busy tenant's sync overlaps another's.
    */
-  private async writePerTenant(items: MappedItem[], failures: BatchFailure[]): Promise<BatchChanges> {
+  private async writePerTenant(
+    items: MappedItem[],
+    failures: BatchFailure[],
+    rejected: Set<MappedItem>,
+  ): Promise<BatchChanges> {
     const byTenant = new Map<string, MappedItem[]>();
     for (const item of items) {
       const group =
@@ -154,23 +180,28 @@ export class NormalizerService {
       group.push(item);
     }
     const results = await Promise.all(
-      [...byTenant.values()].map((group) => this.writeIsolatingBadData(group, failures)),
+      [...byTenant.values()].map((group) => this.writeIsolatingBadData(group, failures, rejected)),
     );
     return new Map(results.flatMap((changes) => [...changes]));
   }
 
   /**
    * Commits the tenant's part of the batch in one transaction. If the database rejects a value (an invalid
-   * character, a number out of range), the part is split until the offending messages are isolated; they are
-   * dead-lettered, the rest applied.
+   * character, a number out of range), the part is split until the offending records are isolated; their messages
+   * are dead-lettered, every other record applied.
    */
-  private async writeIsolatingBadData(items: MappedItem[], failures: BatchFailure[]): Promise<BatchChanges> {
+  private async writeIsolatingBadData(
+    items: MappedItem[],
+    failures: BatchFailure[],
+    rejected: Set<MappedItem>,
+  ): Promise<BatchChanges> {
     if (items.length === 0) return new Map();
     try {
       return await this.commit(items);
     } catch (error) {
       if (!isDataError(error)) throw error;
       if (items.length === 1) {
+        rejected.add(items[0]);
         this.reject(
           items[0].message,
           `rejected by the database (${sqlState(error)}): ${databaseMessage(error)}`,
@@ -179,8 +210,8 @@ export class NormalizerService {
         return new Map();
       }
       const middle = Math.ceil(items.length / 2);
-      const first = await this.writeIsolatingBadData(items.slice(0, middle), failures);
-      const second = await this.writeIsolatingBadData(items.slice(middle), failures);
+      const first = await this.writeIsolatingBadData(items.slice(0, middle), failures, rejected);
+      const second = await this.writeIsolatingBadData(items.slice(middle), failures, rejected);
       for (const [tenantId, kinds] of second) first.set(tenantId, new Set([...(first.get(tenantId) ?? []), ...kinds]));
       return first;
     }

@@ -18,3 +18,9 @@ function canonical(value: unknown): string {
 export function recordHash(record: unknown): string {
   return createHash('sha256').update(canonical(record)).digest('hex').slice(0, 16);
 }
+
+/** Identifies a set of record versions (key and content hash each), whatever their order. */
+export function pageVersionsHash(versions: ReadonlyArray<{ key: string; hash: string }>): string {
+  const entries = versions.map((version) => `${version.key}:${version.hash}`).sort();
+  return createHash('sha256').update(entries.join(',')).digest('hex').slice(0, 32);
+}

@@ -13,7 +13,7 @@ import { SyncDatabase } from '../database/sync-database';
 import { syncMetrics } from '../metrics/sync.metrics';
 import { SyncRunsRepository } from '../runs/sync-runs.repository';
 import { PAGE_SIZE, REMOVAL_BATCH_SIZE, STREAM_CODES } from '../sync.constants';
-import { recordHash } from './record-hash';
+import { pageVersionsHash, recordHash } from './record-hash';
 import { RecordStateRepository, RecordVersion, StreamScope } from './record-state.repository';
 import { RunContext } from './run-context';
 import { PassCheckpoint, planPass } from './stream-plan';
@@ -133,28 +133,24 @@ export class StreamSyncService {
     const changed = versions.filter((version) => known.get(version.key)?.hash !== version.hash);
     const unchanged = versions.filter((version) => known.get(version.key)?.hash === version.hash);
 
-    const key = RawRecordKey(stream);
-    await this.publisher.publishAll(
-      changed.map(
-        (version) =>
-          ({
-            key,
-            payload: {
-              connectionId: ctx.connection.id,
-              syncRunId: ctx.run.id,
-              stream,
-              externalKey: version.key,
-              fetchedAt,
-              record: unique.get(version.key)!,
-            },
-            meta: {
-              tenantId: ctx.run.tenantId,
-              correlationId: ctx.run.correlationId,
-              idempotencyKey: `${stream}:${version.key}:${version.updatedAt ?? ''}:${version.hash}`,
-            },
-          }) as OutgoingMessage<RoutingKey>,
-      ),
-    );
+    if (changed.length > 0) {
+      await this.publisher.publish(
+        RawRecordKey(stream),
+        {
+          connectionId: ctx.connection.id,
+          syncRunId: ctx.run.id,
+          stream,
+          fetchedAt,
+          records: changed.map((version) => ({ externalKey: version.key, record: unique.get(version.key)! })),
+        },
+        {
+          tenantId: ctx.run.tenantId,
+          correlationId: ctx.run.correlationId,
+          // The same versions of the same records: a page re-fetched after a crash is recognised as a duplicate.
+          idempotencyKey: `${stream}:${pageVersionsHash(changed)}`,
+        },
+      );
+    }
 
     const last = page.items.at(-1)?.key ?? null;
     if (page.hasMore && last !== null && last === pass.cursor) {
