@@ -8,6 +8,7 @@ import { HealthModule, LoggingModule, MetricsModule } from '@pp/observability';
 import { DatabaseReadinessProbe, PersistenceModule } from '@pp/persistence';
 
 import { AggregateRefresher } from './aggregates/aggregate-refresher.service';
+import { TableStatistics } from './statistics/table-statistics.service';
 import { normalizerEnvSchema } from './config/normalizer.env';
 import { RAW_RECORD_KEYS, RawRecordsConsumer } from './consumers/raw-records.consumer';
 import { SyncRunsConsumer } from './consumers/sync-runs.consumer';
@@ -44,6 +45,13 @@ import { SyncRunsService } from './sync-runs/sync-runs.service';
     }),
     HealthModule.forRoot([DatabaseReadinessProbe, BrokerReadinessProbe]),
   ],
-  providers: [AggregateRefresher, NormalizerService, SyncRunsService, RawRecordsConsumer, SyncRunsConsumer],
+  providers: [
+    AggregateRefresher,
+    TableStatistics,
+    NormalizerService,
+    SyncRunsService,
+    RawRecordsConsumer,
+    SyncRunsConsumer,
+  ],
 })
 export class NormalizerModule {}

@@ -11,6 +11,7 @@ import type { MappedMessage } from '../mapping/mapped-record';
 import { mapRawRecord, mapRemoval } from '../mapping/raw-record.mapper';
 import { normalizerMetrics } from '../metrics/normalizer.metrics';
 import { TRANSIENT_RETRY_DELAYS_MS } from '../normalizer.constants';
+import { TableStatistics } from '../statistics/table-statistics.service';
 import { BatchChanges, DomainBatchWriter } from '../writing/domain-batch-writer';
 
 /** One record of a message, mapped: a page event carries many, a removal one. */
@@ -99,6 +100,7 @@ export class NormalizerService {
     private readonly em: EntityManager,
     private readonly publisher: MessagePublisher,
     private readonly aggregates: AggregateRefresher,
+    private readonly statistics: TableStatistics,
   ) {}
 
   public async applyBatch(messages: AnyMessage[]): Promise<BatchFailure[]> {
@@ -119,9 +121,16 @@ export class NormalizerService {
     const changes = await this.writePerTenant(items, failures, rejectedItems);
     rejectedRecords += rejectedItems.size;
     const appliedPerTenant = new Map<string, number>();
-    for (const item of items)
-      if (!rejectedItems.has(item))
-        appliedPerTenant.set(item.message.tenantId, (appliedPerTenant.get(item.message.tenantId) ?? 0) + 1);
+    const rowsByTable = new Map<string, number>();
+    const count = (table: string, rows: number) => rowsByTable.set(table, (rowsByTable.get(table) ?? 0) + rows);
+    for (const item of items) {
+      if (rejectedItems.has(item)) continue;
+      appliedPerTenant.set(item.message.tenantId, (appliedPerTenant.get(item.message.tenantId) ?? 0) + 1);
+      for (const { table } of item.mapped.rows) count(table, 1);
+      count('status_observation', item.mapped.observations.length);
+      count('status_history', item.mapped.observations.length);
+    }
+    this.statistics.noteWrites(rowsByTable);
     const applied = items.length - rejectedItems.size;
 
     await this.publisher.publishAll(

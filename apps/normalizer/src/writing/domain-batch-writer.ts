@@ -58,11 +58,21 @@ function keysParam(rows: RowKey[]): [string] {
 
 const KEYS_RECORDSET = 'jsonb_to_recordset(?::jsonb) as k(tenant_id text, external_key text)';
 
-/** Our id of the target a row refers to, if the target is there yet; of several matches the lowest key wins. */
+/**
+ * Our id of the target row `x` refers to, if the target is there yet; of several matches the lowest key wins.
+ * Aggregated rather than `order by external_key limit 1`: with that, the planner may walk the tenant's targets in
+ * key order and filter on the link column (every account of the tenant for each lead linked by name: ten seconds
+ * for a page of leads at 100,000 accounts) instead of using the link column's index.
+ */
+function targetIdOf(link: LinkSpec): string {
+  return `(select (array_agg(t.id order by t.external_key))[1] from domain.${link.target} t
+      where t.tenant_id = x.tenant_id and t.${link.targetColumn} = x.${link.keyColumn})`;
+}
+
+/** The link columns of a row version, from every link that can resolve it. */
 function linkLookup(links: LinkSpec[]): string {
   const lookups = links.map((link) => {
-    const lookup = `(select t.id from domain.${link.target} t where t.tenant_id = x.tenant_id
-      and t.${link.targetColumn} = x.${link.keyColumn} order by t.external_key limit 1)`;
+    const lookup = targetIdOf(link);
     return link.onlyWhen ? `case when ${link.onlyWhen.replace(/\br\./g, 'x.')} then ${lookup} end` : lookup;
   });
   return lookups.length === 1 ? lookups[0] : `coalesce(${lookups.join(', ')})`;
@@ -110,9 +120,7 @@ function linkSql(table: SyncedTable, link: LinkSpec, referrers: string): string 
   return `with keys as (select * from ${KEYS_RECORDSET}),
 candidates as (
   select distinct x.tenant_id, x.external_key,
-    (select t.id from domain.${link.target} t
-      where t.tenant_id = x.tenant_id and t.${link.targetColumn} = x.${link.keyColumn}
-      order by t.external_key limit 1) as target_id
+    ${targetIdOf(link)} as target_id
   from (${referrers}) x
   ${conditions ? `where ${conditions}` : ''}
 )
