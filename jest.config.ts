@@ -42,6 +42,18 @@ const config: Config = {
       globalSetup: '<rootDir>/test/setup/global-setup.ts',
       globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
     },
+    {
+      // Restarts the machine's RabbitMQ and PostgreSQL: run alone, after the others (`npm test`).
+      displayName: 'restarts',
+      rootDir: '.',
+      testEnvironment: 'node',
+      testMatch: ['<rootDir>/test/restarts/**/*.restart-spec.ts'],
+      transform: swcTransform,
+      moduleNameMapper,
+      setupFiles: ['<rootDir>/test/setup/fresh-orm-metadata.ts'],
+      globalSetup: '<rootDir>/test/setup/global-setup.ts',
+      globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
+    },
   ],
 };
 

@@ -70,3 +70,25 @@ export async function createTestVhost(
 export async function closeVhostConnections(vhost: string): Promise<void> {
   await run('rabbitmqctl', ['-q', 'close_all_connections', '-p', vhost, 'test: simulated broker failure']);
 }
+
+/**
+ * Restarts the RabbitMQ node's application (every connection dropped, durable queues recovered from disk) and
+ * resolves once it accepts connections again. Every test of the machine sees it: run only from a serial suite.
+ */
+export async function restartRabbitMq(): Promise<void> {
+  await run('rabbitmqctl', ['-q', 'stop_app']);
+  await run('rabbitmqctl', ['-q', 'start_app']);
+  await run('rabbitmqctl', ['-q', 'await_startup']);
+}
+
+/**
+ * Restarts the PostgreSQL cluster (fast shutdown: sessions terminated, then a clean start) and resolves once it
+ * answers again. Every test of the machine sees it: run only from a serial suite.
+ */
+export async function restartPostgres(): Promise<void> {
+  const { stdout } = await run('ls', ['/etc/postgresql']);
+  const version = stdout.split('\n').filter(Boolean).sort().at(-1);
+  if (!version) throw new Error('No PostgreSQL cluster under /etc/postgresql');
+  await run('pg_ctlcluster', ['--skip-systemctl-redirect', version, 'main', 'restart', '-m', 'fast']);
+  await run('pg_isready', ['-q', '-h', '127.0.0.1', '-p', '5432', '-t', '60']);
+}
