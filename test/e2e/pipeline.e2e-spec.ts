@@ -1,3 +1,5 @@
+import { Client } from 'pg';
+
 import { DEVELOPMENT_JWT_SECRET } from '@pp/config';
 import { createTestDatabase, createTestVhost, ServiceProcess, startSystem, RunningSystem, waitFor } from '@pp/testing';
 
@@ -19,6 +21,21 @@ import {
  * sandbox says it served, after the first sync, after time moves on, and after the org disconnects.
  */
 const SYNC_INTERVAL_MS = 3_000;
+
+async function succeededFullRuns(databaseUrl: string, connectionId: string): Promise<number> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ runs: number }>(
+      `select count(*)::int as runs from sync.run where connection_id = $1 and mode = 'full' and status = 'succeeded'
+         and reason <> 'connected'`,
+      [connectionId],
+    );
+    return rows[0].runs;
+  } finally {
+    await client.end();
+  }
+}
 
 describe('the pipeline end to end (every service its own process)', () => {
   const orgId = 'org-e2e-pipeline';
@@ -119,8 +136,16 @@ describe('the pipeline end to end (every service its own process)', () => {
 
     const connectionId = await findConnectedConnection(database.url, orgId);
     expect(connectionId).toBeDefined();
-    await requestSync({ url: vhost.url, tenantId: orgId, connectionId: connectionId!, mode: 'full' });
-    await credentials.waitForFinishedSync({ after: incremental.id, timeoutMs: 60_000 });
+    // A request while a scheduled run is queued or running is skipped (one run per org at a time, and runs are due
+    // every 3 s here): ask again until a full run has succeeded.
+    await waitFor(
+      async () => {
+        if ((await succeededFullRuns(database.url, connectionId!)) > 0) return true;
+        await requestSync({ url: vhost.url, tenantId: orgId, connectionId: connectionId!, mode: 'full' });
+        return false;
+      },
+      { timeoutMs: 90_000, intervalMs: 2_000, description: 'a full reconcile run succeeded' },
+    );
     await waitForReportsToMatch(system.reporting.url, jwt, advanced);
   });
 
