@@ -4,17 +4,17 @@ import { connect } from 'amqplib';
 import { Client } from 'pg';
 
 import { DEVELOPMENT_JWT_SECRET } from '@pp/config';
-import {
-  closeVhostConnections,
-  createTestDatabase,
-  createTestVhost,
-  RunningSystem,
-  ServiceProcess,
-  startSystem,
-  waitFor,
-} from '@pp/testing';
+import { closeVhostConnections, RunningSystem, ServiceProcess, waitFor } from '@pp/testing';
 
-import { adminJwt, CredentialsApi, SandboxAdmin, waitForReportsToMatch, walkList } from '../e2e/support/pipeline';
+import {
+  adminJwt,
+  CredentialsApi,
+  SandboxAdmin,
+  waitForReportsToMatch,
+  walkList,
+  PipelineUnderTest,
+  startPipelineWithFastRecovery,
+} from '../e2e/support/pipeline';
 
 /**
  * The whole product, each service its own process, under the failures production will see: a sync worker or the
@@ -25,35 +25,19 @@ import { adminJwt, CredentialsApi, SandboxAdmin, waitForReportsToMatch, walkList
 jest.setTimeout(240_000);
 
 describe('the pipeline under faults', () => {
-  let database: Awaited<ReturnType<typeof createTestDatabase>>;
-  let vhost: Awaited<ReturnType<typeof createTestVhost>>;
+  let pipeline: PipelineUnderTest;
+  let database: PipelineUnderTest['database'];
+  let vhost: PipelineUnderTest['vhost'];
   let sandbox: ServiceProcess;
   let system: RunningSystem;
 
   beforeAll(async () => {
-    [database, vhost] = await Promise.all([createTestDatabase('pp_faults'), createTestVhost('pp_faults')]);
-    sandbox = await ServiceProcess.start({ app: 'partnerstack-sandbox', env: { SANDBOX_DEALS_AND_LEADS: 'always' } });
-    system = await startSystem({
-      databaseUrl: database.url,
-      amqpUrl: vhost.url,
-      partnerstackApiUrl: `${sandbox.url}/api/v2`,
-      env: { LOG_LEVEL: 'info' },
-      envByApp: {
-        normalizer: { AGGREGATES_REFRESH_INTERVAL_MS: '200' },
-        sync: {
-          SYNC_SCHEDULER_TICK_SECONDS: '1',
-          SYNC_LEASE_TTL_SECONDS: '4',
-          SYNC_JOB_RETRY_BASE_SECONDS: '1',
-          PARTNERSTACK_REQUESTS_PER_MINUTE: '6000',
-        },
-      },
-    });
+    pipeline = await startPipelineWithFastRecovery('pp_faults');
+    ({ database, vhost, sandbox, system } = pipeline);
   });
 
   afterAll(async () => {
-    await system?.stop();
-    await sandbox?.stop();
-    await Promise.all([database?.drop(), vhost?.drop()]);
+    await pipeline?.stop();
   });
 
   /** One org per scenario, so each starts from nothing and its reports can be compared on their own. */

@@ -1,18 +1,16 @@
 import { Client } from 'pg';
 
 import { DEVELOPMENT_JWT_SECRET } from '@pp/config';
-import {
-  createTestDatabase,
-  createTestVhost,
-  restartPostgres,
-  restartRabbitMq,
-  RunningSystem,
-  ServiceProcess,
-  startSystem,
-  waitFor,
-} from '@pp/testing';
+import { restartPostgres, restartRabbitMq, RunningSystem, ServiceProcess, waitFor } from '@pp/testing';
 
-import { adminJwt, CredentialsApi, SandboxAdmin, waitForReportsToMatch } from '../e2e/support/pipeline';
+import {
+  adminJwt,
+  CredentialsApi,
+  SandboxAdmin,
+  waitForReportsToMatch,
+  PipelineUnderTest,
+  startPipelineWithFastRecovery,
+} from '../e2e/support/pipeline';
 
 /**
  * The whole product while the machine's RabbitMQ and PostgreSQL servers are really restarted mid-sync (not just
@@ -34,35 +32,18 @@ async function serverStartTime(url: string): Promise<string> {
 }
 
 describe('the pipeline across restarts of RabbitMQ and PostgreSQL', () => {
-  let database: Awaited<ReturnType<typeof createTestDatabase>>;
-  let vhost: Awaited<ReturnType<typeof createTestVhost>>;
+  let pipeline: PipelineUnderTest;
+  let database: PipelineUnderTest['database'];
   let sandbox: ServiceProcess;
   let system: RunningSystem;
 
   beforeAll(async () => {
-    [database, vhost] = await Promise.all([createTestDatabase('pp_restarts'), createTestVhost('pp_restarts')]);
-    sandbox = await ServiceProcess.start({ app: 'partnerstack-sandbox', env: { SANDBOX_DEALS_AND_LEADS: 'always' } });
-    system = await startSystem({
-      databaseUrl: database.url,
-      amqpUrl: vhost.url,
-      partnerstackApiUrl: `${sandbox.url}/api/v2`,
-      env: { LOG_LEVEL: 'info' },
-      envByApp: {
-        normalizer: { AGGREGATES_REFRESH_INTERVAL_MS: '200' },
-        sync: {
-          SYNC_SCHEDULER_TICK_SECONDS: '1',
-          SYNC_LEASE_TTL_SECONDS: '4',
-          SYNC_JOB_RETRY_BASE_SECONDS: '1',
-          PARTNERSTACK_REQUESTS_PER_MINUTE: '6000',
-        },
-      },
-    });
+    pipeline = await startPipelineWithFastRecovery('pp_restarts');
+    ({ database, sandbox, system } = pipeline);
   });
 
   afterAll(async () => {
-    await system?.stop();
-    await sandbox?.stop();
-    await Promise.all([database?.drop(), vhost?.drop()]);
+    await pipeline?.stop();
   });
 
   it('syncs and reports exactly although the broker and then the database restart mid-sync', async () => {

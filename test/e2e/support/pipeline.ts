@@ -3,7 +3,15 @@
  * REST APIs, the sandbox's admin API, and the comparison of what reporting says with the sandbox's ground truth.
  */
 import { signUserJwt } from '@pp/auth';
-import { waitFor } from '@pp/testing';
+import {
+  createTestDatabase,
+  createTestVhost,
+  RunningSystem,
+  ServiceProcess,
+  startSystem,
+  StartSystemOptions,
+  waitFor,
+} from '@pp/testing';
 
 export interface HttpAnswer<T = unknown> {
   status: number;
@@ -294,4 +302,50 @@ export async function walkList<T = Record<string, unknown>>(
     cursor = answer.body.nextCursor;
   } while (cursor);
   return rows;
+}
+
+/** Sync and normalizer settings that make recovery quick enough for a test: leases, retries and refreshes in seconds. */
+const FAST_RECOVERY_ENV_BY_APP: StartSystemOptions['envByApp'] = {
+  normalizer: { AGGREGATES_REFRESH_INTERVAL_MS: '200' },
+  sync: {
+    SYNC_SCHEDULER_TICK_SECONDS: '1',
+    SYNC_LEASE_TTL_SECONDS: '4',
+    SYNC_JOB_RETRY_BASE_SECONDS: '1',
+    PARTNERSTACK_REQUESTS_PER_MINUTE: '6000',
+  },
+};
+
+export interface PipelineUnderTest {
+  database: Awaited<ReturnType<typeof createTestDatabase>>;
+  vhost: Awaited<ReturnType<typeof createTestVhost>>;
+  sandbox: ServiceProcess;
+  system: RunningSystem;
+  stop(): Promise<void>;
+}
+
+/** A database and vhost of the suite's own, a sandbox serving deals and leads, and every service on fast recovery. */
+export async function startPipelineWithFastRecovery(prefix: string): Promise<PipelineUnderTest> {
+  const [database, vhost] = await Promise.all([createTestDatabase(prefix), createTestVhost(prefix)]);
+  const sandbox = await ServiceProcess.start({
+    app: 'partnerstack-sandbox',
+    env: { SANDBOX_DEALS_AND_LEADS: 'always' },
+  });
+  const system = await startSystem({
+    databaseUrl: database.url,
+    amqpUrl: vhost.url,
+    partnerstackApiUrl: `${sandbox.url}/api/v2`,
+    env: { LOG_LEVEL: 'info' },
+    envByApp: FAST_RECOVERY_ENV_BY_APP,
+  });
+  return {
+    database,
+    vhost,
+    sandbox,
+    system,
+    stop: async () => {
+      await system.stop();
+      await sandbox.stop();
+      await Promise.all([database.drop(), vhost.drop()]);
+    },
+  };
 }
