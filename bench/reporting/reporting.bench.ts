@@ -269,7 +269,8 @@ async function main(): Promise<void> {
   await app.listen(0, '127.0.0.1');
   const base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
   const token = signUserJwt({ sub: 'bench-user', org: TARGET, roles: [] }, JWT_SECRET, { expiresInSeconds: 3600 });
-  const reader = new Client({ connectionString: urlFor(DATABASE, 'pp_reporting_reader') });
+  // The service's session settings (reporting-database.service.ts), so both columns time the same plans.
+  const reader = new Client({ connectionString: urlFor(DATABASE, 'pp_reporting_reader'), options: '-c jit=off' });
   await reader.connect();
   const program = (
     await reader.query<{ id: string }>(
@@ -288,11 +289,11 @@ async function main(): Promise<void> {
       name: 'summary',
       path: '/v1/summary',
       sql: `select (select count(*) from domain.partnership where tenant_id = $1 and removed_upstream_at is null),
-              (select json_agg(x) from (select status, sum(records) from domain.report_referral_daily where tenant_id = $1 and not removed group by 1) x),
-              (select json_agg(x) from (select refunded, currency, sum(records), sum(amount), sum(amount_usd) from domain.report_billing_daily where tenant_id = $1 and not removed group by 1, 2) x),
-              (select json_agg(x) from (select reward_status, currency, sum(records), sum(amount) from domain.report_reward_daily where tenant_id = $1 and not removed group by 1, 2) x),
-              (select json_agg(x) from (select payment_status, currency, sum(records), sum(amount) from domain.report_reward_daily where tenant_id = $1 and not removed group by 1, 2) x),
-              (select json_agg(x) from (select status, currency, sum(records), sum(amount) from domain.report_payout_daily where tenant_id = $1 and not removed group by 1, 2) x)`,
+              (select json_agg(x) from (select status, sum(records) from domain.report_referral_monthly where tenant_id = $1 and not removed group by 1) x),
+              (select json_agg(x) from (select refunded, currency, sum(records), sum(amount), sum(amount_usd) from domain.report_billing_monthly where tenant_id = $1 and not removed group by 1, 2) x),
+              (select json_agg(x) from (select reward_status, currency, sum(records), sum(amount) from domain.report_reward_monthly where tenant_id = $1 and not removed group by 1, 2) x),
+              (select json_agg(x) from (select payment_status, currency, sum(records), sum(amount) from domain.report_reward_monthly where tenant_id = $1 and not removed group by 1, 2) x),
+              (select json_agg(x) from (select status, currency, sum(records), sum(amount) from domain.report_payout_monthly where tenant_id = $1 and not removed group by 1, 2) x)`,
       values: [TARGET],
     },
     {
@@ -332,29 +333,29 @@ async function main(): Promise<void> {
     {
       name: 'revenue by month',
       path: '/v1/reports/revenue?groupBy=month',
-      sql: `select to_char(day, 'YYYY-MM'), currency, refunded, sum(records), sum(amount), sum(amount_usd)
-              from domain.report_billing_daily where tenant_id = $1 and not removed group by 1, 2, 3`,
+      sql: `select to_char(month, 'YYYY-MM'), currency, refunded, sum(records), sum(amount), sum(amount_usd)
+              from domain.report_billing_monthly where tenant_id = $1 and not removed group by 1, 2, 3`,
       values: [TARGET],
     },
     {
       name: 'revenue by program (2025)',
       path: '/v1/reports/revenue?groupBy=program&from=2025-01-01&to=2025-12-31',
       sql: `select partnership_id, currency, refunded, sum(records), sum(amount), sum(amount_usd)
-              from domain.report_billing_daily where tenant_id = $1 and not removed
-               and day >= '2025-01-01' and day < '2026-01-01' group by 1, 2, 3`,
+              from domain.report_billing_monthly where tenant_id = $1 and not removed
+               and month >= '2025-01-01' and month < '2026-01-01' group by 1, 2, 3`,
       values: [TARGET],
     },
     {
       name: 'rewards by status',
       path: '/v1/reports/rewards?groupBy=status',
-      sql: `select reward_status, currency, sum(records), sum(amount) from domain.report_reward_daily
+      sql: `select reward_status, currency, sum(records), sum(amount) from domain.report_reward_monthly
              where tenant_id = $1 and not removed group by 1, 2`,
       values: [TARGET],
     },
     {
       name: 'rewards by program',
       path: '/v1/reports/rewards?groupBy=program',
-      sql: `select partnership_id, currency, sum(records), sum(amount) from domain.report_reward_daily
+      sql: `select partnership_id, currency, sum(records), sum(amount) from domain.report_reward_monthly
              where tenant_id = $1 and not removed group by 1, 2`,
       values: [TARGET],
     },
@@ -363,7 +364,16 @@ async function main(): Promise<void> {
       path: '/v1/reports/missed-rewards',
       sql: [
         {
-          text: `select m.* from domain.report_missed_reward m where m.tenant_id = $1 and not m.removed
+          // The page with the references the service returns: referral, transaction, reward and program.
+          text: `select m.*, c.external_key, t.external_key, r.external_key, pp.id, pp.external_key,
+                  coalesce(pg.name, pp.raw #>> '{company,name}')
+             from domain.report_missed_reward m
+             left join domain.referral c on c.id = m.referral_id and c.tenant_id = $1
+             left join domain.billing_record t on t.id = m.billing_record_id and t.tenant_id = $1
+             left join domain.reward r on r.id = m.reward_id and r.tenant_id = $1
+             left join domain.partnership pp on pp.id = m.partnership_id and pp.tenant_id = $1
+             left join domain.program pg on pg.id = pp.program_id and pg.tenant_id = $1
+            where m.tenant_id = $1 and not m.removed
            and (m.reason in ('reward_declined', 'reward_payment_failed', 'reward_below_rule')
                 or (m.reason = 'reward_stuck' and m.reference_at < $3)
                 or (m.reason in ('transaction_without_reward', 'paying_customer_without_reward') and m.reference_at < $2))
@@ -372,11 +382,18 @@ async function main(): Promise<void> {
         },
         {
           text: `select reason, currency, sum(records), sum(amount) from (
-           select d.reason, d.currency, d.records, d.amount_at_stake as amount from domain.report_missed_reward_daily d
+           select d.reason, d.currency, d.records, d.amount_at_stake as amount from domain.report_missed_reward_monthly d
             where d.tenant_id = $1 and not d.removed
               and (d.reason in ('reward_declined', 'reward_payment_failed', 'reward_below_rule')
-                   or (d.reason = 'reward_stuck' and d.day < $5::date)
-                   or (d.reason in ('transaction_without_reward', 'paying_customer_without_reward') and d.day < $4::date))
+                   or (d.reason = 'reward_stuck' and d.month < date_trunc('month', $5::date))
+                   or (d.reason in ('transaction_without_reward', 'paying_customer_without_reward')
+                       and d.month < date_trunc('month', $4::date)))
+           union all
+           select d.reason, d.currency, d.records, d.amount_at_stake as amount from domain.report_missed_reward_daily d
+            where d.tenant_id = $1 and not d.removed
+              and ((d.reason = 'reward_stuck' and d.day >= date_trunc('month', $5::date) and d.day < $5::date)
+                   or (d.reason in ('transaction_without_reward', 'paying_customer_without_reward')
+                       and d.day >= date_trunc('month', $4::date) and d.day < $4::date))
            union all
            select m.reason, m.currency, 1, coalesce(m.amount_at_stake, 0) from domain.report_missed_reward m
             where m.tenant_id = $1 and not m.removed

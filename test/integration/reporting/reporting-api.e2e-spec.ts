@@ -379,6 +379,185 @@ describe('reporting API (numbers worked out by hand from reporting-fixture.ts)',
     ]);
   });
 
+  // 2026-01-15..2026-03-03 reads January and March in part (from the daily rows) and February whole (monthly).
+  it('reports revenue per month over a range that cuts a month at both ends', async () => {
+    const expected = [
+      {
+        key: '2026-01',
+        label: '2026-01',
+        revenue: [{ amount: 5000, currency: 'EUR' }],
+        revenueUsd: { amount: 5500, currency: 'USD' },
+        transactions: 1,
+        transactionsWithoutUsd: 0,
+        refunds: [],
+        refundedTransactions: 0,
+      },
+      {
+        key: '2026-02',
+        label: '2026-02',
+        revenue: [{ amount: 20000, currency: 'USD' }],
+        revenueUsd: { amount: 20000, currency: 'USD' },
+        transactions: 1,
+        transactionsWithoutUsd: 0,
+        refunds: [{ amount: 3000, currency: 'USD' }],
+        refundedTransactions: 1,
+      },
+      {
+        key: '2026-03',
+        label: '2026-03',
+        revenue: [{ amount: 7000, currency: 'USD' }],
+        revenueUsd: { amount: 0, currency: 'USD' },
+        transactions: 1,
+        transactionsWithoutUsd: 1,
+        refunds: [],
+        refundedTransactions: 0,
+      },
+    ];
+    const range = { groupBy: 'month', from: '2026-01-15', to: '2026-03-03' };
+    // T1 (January 10th) is before the range; T7 (removed, March 15th) after it even with includeRemoved.
+    expect((await get('/v1/reports/revenue', range).expect(200)).body.data).toEqual(expected);
+    expect((await get('/v1/reports/revenue', { ...range, includeRemoved: true }).expect(200)).body.data).toEqual(
+      expected,
+    );
+  });
+
+  it('reports revenue per month exactly for ranges starting and ending anywhere in a month', async () => {
+    const transactions = ['T1', 'T2', 'T3', 'T4', 'T5', 'T6', 'T7'].map((key) => fx[key]);
+    const dayOf = (row: Record<string, unknown>) => String(row.source_created_at).slice(0, 10);
+    const perCurrency = (rows: Array<Record<string, unknown>>) => {
+      const totals = new Map<string, number>();
+      for (const row of rows)
+        totals.set(String(row.currency), (totals.get(String(row.currency)) ?? 0) + Number(row.amount));
+      return [...totals.keys()].sort().map((currency) => ({ amount: totals.get(currency), currency }));
+    };
+    const byHand = (from: string, to: string, includeRemoved: boolean) => {
+      const inRange = transactions.filter(
+        (row) => (includeRemoved || !row.removed_upstream_at) && dayOf(row) >= from && dayOf(row) <= to,
+      );
+      const months = [...new Set(inRange.map((row) => dayOf(row).slice(0, 7)))].sort();
+      return months.map((month) => {
+        const rows = inRange.filter((row) => dayOf(row).startsWith(month));
+        const paid = rows.filter((row) => row.refunded !== true);
+        const refunded = rows.filter((row) => row.refunded === true);
+        return {
+          key: month,
+          label: month,
+          revenue: perCurrency(paid),
+          revenueUsd: { amount: paid.reduce((sum, row) => sum + Number(row.amount_usd ?? 0), 0), currency: 'USD' },
+          transactions: paid.length,
+          transactionsWithoutUsd: paid.filter((row) => row.amount_usd === null).length,
+          refunds: perCurrency(refunded),
+          refundedTransactions: refunded.length,
+        };
+      });
+    };
+    const bounds = ['2025-12-31', '2026-01-01', '2026-01-10', '2026-01-11', '2026-01-31', '2026-02-01', '2026-02-10'];
+    bounds.push('2026-02-28', '2026-03-01', '2026-03-02', '2026-03-15', '2026-03-31', '2026-04-01', daysAgo(0));
+    for (const from of bounds) {
+      for (const to of bounds.filter((day) => day >= from)) {
+        for (const includeRemoved of [false, true]) {
+          const query = { groupBy: 'month', from: from.slice(0, 10), to: to.slice(0, 10), includeRemoved };
+          const { body } = await get('/v1/reports/revenue', query).expect(200);
+          expect({ query, data: body.data }).toEqual({ query, data: byHand(query.from, query.to, includeRemoved) });
+        }
+      }
+    }
+  });
+
+  it('reports rewards per month, status and program over a range that cuts a month at both ends', async () => {
+    // R1 (January 11th) is before the range, R6 (March 5th) after it.
+    const range = { from: '2026-01-15', to: '2026-03-03' };
+    expect((await get('/v1/reports/rewards', { ...range, groupBy: 'month' }).expect(200)).body.data).toEqual([
+      { key: '2026-01', label: '2026-01', totals: [{ amount: 800, currency: 'EUR' }], rewards: 1 },
+      { key: '2026-02', label: '2026-02', totals: [{ amount: 6500, currency: 'USD' }], rewards: 2 },
+    ]);
+    expect((await get('/v1/reports/rewards', { ...range, groupBy: 'status' }).expect(200)).body.data).toEqual([
+      { key: 'approved', label: 'approved', totals: [{ amount: 800, currency: 'EUR' }], rewards: 1 },
+      { key: 'declined', label: 'declined', totals: [{ amount: 1500, currency: 'USD' }], rewards: 1 },
+      { key: 'pending', label: 'pending', totals: [{ amount: 5000, currency: 'USD' }], rewards: 1 },
+    ]);
+    const programs = (await get('/v1/reports/rewards', { ...range, groupBy: 'program' }).expect(200)).body.data;
+    expect(
+      Object.fromEntries(programs.map((point: { key: string; totals: unknown }) => [point.key, point.totals])),
+    ).toEqual({
+      [fx.P1.id]: [
+        { amount: 800, currency: 'EUR' },
+        { amount: 1500, currency: 'USD' },
+      ],
+      [fx.P2.id]: [{ amount: 5000, currency: 'USD' }],
+    });
+    const p2 = (await get('/v1/reports/rewards', { ...range, groupBy: 'month', programId: fx.P2.id }).expect(200)).body;
+    expect(p2.data).toEqual([
+      { key: '2026-02', label: '2026-02', totals: [{ amount: 5000, currency: 'USD' }], rewards: 1 },
+    ]);
+  });
+
+  it('summarises a range that cuts a month at both ends', async () => {
+    // 2026-01-06..2026-03-03: C1 and C2 (January 2nd and 5th) are before it; R6, PO2 and T7 (March 5th to 15th) after.
+    const range = { from: '2026-01-06', to: '2026-03-03' };
+    const { body } = await get('/v1/summary', range).expect(200);
+    expect(body.programs).toEqual({ total: 2 });
+    expect(body.referrals).toEqual({ total: 1, paying: 0, byStatus: [{ status: 'referred', count: 1 }] });
+    expect(body.revenue).toEqual({
+      totals: [
+        { amount: 5000, currency: 'EUR' },
+        { amount: 37000, currency: 'USD' },
+      ],
+      totalUsd: { amount: 35500, currency: 'USD' },
+      transactions: 4,
+      transactionsWithoutUsd: 1,
+    });
+    expect(body.refunds).toEqual({ totals: [{ amount: 3000, currency: 'USD' }], transactions: 1 });
+    expect(body.rewards).toEqual({
+      total: 4,
+      totals: [
+        { amount: 800, currency: 'EUR' },
+        { amount: 8500, currency: 'USD' },
+      ],
+      byStatus: [
+        {
+          status: 'approved',
+          count: 2,
+          totals: [
+            { amount: 800, currency: 'EUR' },
+            { amount: 2000, currency: 'USD' },
+          ],
+        },
+        { status: 'declined', count: 1, totals: [{ amount: 1500, currency: 'USD' }] },
+        { status: 'pending', count: 1, totals: [{ amount: 5000, currency: 'USD' }] },
+      ],
+      byPaymentStatus: [
+        {
+          status: 'available',
+          count: 2,
+          totals: [
+            { amount: 800, currency: 'EUR' },
+            { amount: 2000, currency: 'USD' },
+          ],
+        },
+        { status: null, count: 2, totals: [{ amount: 6500, currency: 'USD' }] },
+      ],
+    });
+    expect(body.payouts).toEqual({
+      total: 1,
+      totals: [{ amount: 10000, currency: 'USD' }],
+      byStatus: [{ status: 'successful', count: 1, totals: [{ amount: 10000, currency: 'USD' }] }],
+    });
+
+    // C4 (removed, January 9th) is inside the range, T7 (removed, March 15th) is not.
+    const removed = (await get('/v1/summary', { ...range, includeRemoved: true }).expect(200)).body;
+    expect(removed.programs).toEqual({ total: 3 });
+    expect(removed.referrals).toEqual({
+      total: 2,
+      paying: 1,
+      byStatus: [
+        { status: 'converted', count: 1 },
+        { status: 'referred', count: 1 },
+      ],
+    });
+    expect(removed.revenue).toEqual(body.revenue);
+  });
+
   it('finds the missed rewards, each with its reason, amount at stake and links', async () => {
     const { body } = await get('/v1/reports/missed-rewards').expect(200);
     expect(body.data.map((row: { reason: string }) => row.reason)).toEqual([
@@ -454,6 +633,18 @@ describe('reporting API (numbers worked out by hand from reporting-fixture.ts)',
       'reward_stuck',
       'transaction_without_reward',
     ]);
+    // Cuts January and March: C2 (January 5th) is before the range, R6 (March 5th) after it.
+    const cut = (await get('/v1/reports/missed-rewards', { from: '2026-01-15', to: '2026-03-03' }).expect(200)).body;
+    expect(cut.summary).toEqual([
+      { reason: 'reward_below_rule', count: 1, amountAtStake: [{ amount: 200, currency: 'EUR' }] },
+      { reason: 'reward_declined', count: 1, amountAtStake: [{ amount: 1500, currency: 'USD' }] },
+      { reason: 'reward_stuck', count: 1, amountAtStake: [{ amount: 5000, currency: 'USD' }] },
+      { reason: 'transaction_without_reward', count: 1, amountAtStake: [{ amount: 4000, currency: 'USD' }] },
+    ]);
+    const cutExactly = (
+      await get('/v1/reports/missed-rewards', { from: '2026-01-15T00:00:00Z', to: '2026-03-04T00:00:00Z' }).expect(200)
+    ).body;
+    expect(cutExactly.summary).toEqual(cut.summary);
   });
 
   it('pages every list with an opaque cursor, each row exactly once', async () => {

@@ -44,6 +44,8 @@ function synced(tenant: string, key: string, created: string, extra: Row, remove
  * Org A's records (see the expectations in reporting-api.e2e-spec.ts, worked out by hand from this list):
  * programs P1 (20 % revenue share), P2 (flat), P3 (removed upstream); customers C1, C2 (paying, only a refunded
  * transaction, no reward), C3, C4 (removed); transactions T1..T7; rewards R1..R6; payouts, leads, deals, sync runs.
+ * Their dates spread over January to March 2026, early and late in each month (and a few over the last days), so
+ * that a range can cut months at both ends around a whole one: the monthly rollups and the daily edges both count.
  */
 export async function seedOrgA(db: Client, tenant: string) {
   const g1 = synced(tenant, 'co_shopwise', '2025-06-01T00:00:00Z', { name: 'Shopwise' });

@@ -36,7 +36,9 @@ export class ReportingDatabase implements OnModuleDestroy {
       max: config.getOrThrow<number>('REPORTING_DB_POOL_MAX'),
       application_name: 'pp-reporting',
       types: readerTypes,
-      options: `-c default_transaction_read_only=on -c statement_timeout=${statementTimeout} -c TimeZone=UTC`,
+      // No JIT: these queries take milliseconds, and compiling one can take hundreds when a large agency's estimates
+      // cross the JIT cost thresholds.
+      options: `-c default_transaction_read_only=on -c statement_timeout=${statementTimeout} -c TimeZone=UTC -c jit=off`,
     });
     this.pool.on('error', (error) => this.logger.warn({ err: error }, 'Idle database connection failed'));
     this.logger.log(`Reading PostgreSQL at ${describeDatabaseUrl(url)}`);

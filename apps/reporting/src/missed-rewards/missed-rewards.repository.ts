@@ -4,8 +4,9 @@ import { ConfigService } from '@nestjs/config';
 import { createdRange, dayRange } from '../common/list-query.dto';
 import { Money, totalsByCurrency } from '../common/money';
 import { ReportingDatabase } from '../database/reporting-database.service';
-import { and, Sql, sql, table, tenant } from '../database/sql';
+import { and, join, raw, Sql, sql, table, tenant } from '../database/sql';
 import { TenantScope } from '../database/tenant-scope';
+import { aggregateParts } from '../reports/aggregate-filter';
 import {
   MissedRewardCutoffs,
   missedRewardCutoffs,
@@ -72,23 +73,31 @@ export class MissedRewardsRepository {
   }
 
   /**
-   * The same totals from the per-day table for every whole day before each reason's cutoff, plus the candidates of
-   * the cutoff's own day up to the cutoff instant: a few thousand rows instead of every candidate.
+   * The same totals from the pre-aggregated tables for every whole day before each reason's cutoff (whole months
+   * from the monthly table, the other days from the daily one), plus the candidates of the cutoff's own day up to
+   * the cutoff instant: a few hundred rows instead of every candidate.
    */
   private fromDailyTotals(query: MissedRewardQueryDto, cutoffs: MissedRewardCutoffs): Sql {
     const { fromDay, toDayExclusive } = dayRange(query);
     const stuckDay = startOfUtcDay(cutoffs.stuckBefore);
     const dueDay = startOfUtcDay(cutoffs.rewardDueBefore);
-    const daily = and([
-      tenant('d'),
-      !query.includeRemoved && sql`not d.removed`,
-      query.reason !== undefined && sql`d.reason = ${query.reason}`,
-      fromDay !== undefined && sql`d.day >= ${fromDay}::date`,
-      toDayExclusive !== undefined && sql`d.day < ${toDayExclusive}::date`,
-      sql`(d.reason in ('reward_declined', 'reward_payment_failed', 'reward_below_rule')
- or (d.reason = 'reward_stuck' and d.day < ${stuckDay}::date)
- or (d.reason in ('transaction_without_reward', 'paying_customer_without_reward') and d.day < ${dueDay}::date))`,
-    ]);
+    // Declined, failed and underpaid rewards are missed as soon as they exist; stuck and due ones only before a cutoff.
+    const totals = [
+      { alias: 'immediate', reasons: ['reward_declined', 'reward_payment_failed', 'reward_below_rule'] },
+      { alias: 'stuck', reasons: ['reward_stuck'], beforeDay: stuckDay },
+      { alias: 'due', reasons: ['transaction_without_reward', 'paying_customer_without_reward'], beforeDay: dueDay },
+    ].flatMap(({ alias, reasons, beforeDay }) =>
+      aggregateParts(
+        'missed_reward',
+        alias,
+        { fromDay, toDayExclusive: earlierDay(toDayExclusive, beforeDay) },
+        (part) => [
+          !query.includeRemoved && raw(`not ${part}.removed`),
+          query.reason !== undefined && sql`${raw(`${part}.reason`)} = ${query.reason}`,
+          sql`${raw(`${part}.reason`)} = any(${reasons}::text[])`,
+        ],
+      ),
+    );
     const cutoffDays = and([
       tenant('m'),
       !query.includeRemoved && sql`not m.removed`,
@@ -100,7 +109,7 @@ export class MissedRewardsRepository {
      and m.reference_at >= ${dueDay}::date and m.reference_at < ${cutoffs.rewardDueBefore}))`,
     ]);
     return sql`select x.reason, x.currency, sum(x.records) as records, sum(x.amount) as amount from (
- select d.reason, d.currency, d.records, d.amount_at_stake as amount from ${table('report_missed_reward_daily', 'd')} where ${daily}
+ select d.reason, d.currency, d.records, d.amount_at_stake as amount from (${join(totals, sql` union all `)}) d
  union all
  select m.reason, m.currency, 1, coalesce(m.amount_at_stake, 0) from ${table('report_missed_reward', 'm')} where ${cutoffDays}
 ) x group by 1, 2 order by 1, 2`;
@@ -126,4 +135,11 @@ function canUseDailyTotals(query: MissedRewardQueryDto): boolean {
 
 function startOfUtcDay(instant: Date): string {
   return instant.toISOString().slice(0, 10);
+}
+
+/** The earlier of two exclusive day bounds, either of which may be open. */
+function earlierDay(left: string | undefined, right: string | undefined): string | undefined {
+  if (left === undefined) return right;
+  if (right === undefined) return left;
+  return left < right ? left : right;
 }

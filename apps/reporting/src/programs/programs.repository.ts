@@ -2,8 +2,9 @@ import { Injectable } from '@nestjs/common';
 
 import { Money, totalsByCurrency } from '../common/money';
 import { ReportingDatabase } from '../database/reporting-database.service';
-import { sql, table, tenant } from '../database/sql';
+import { sql, tenant } from '../database/sql';
 import { TenantScope } from '../database/tenant-scope';
+import { aggregateRows } from '../reports/aggregate-filter';
 import { PROGRAM_COLUMNS, PROGRAM_FROM, ProgramDto, ProgramRow, toProgram } from './programs.list';
 
 export interface ProgramDetail extends ProgramDto {
@@ -23,21 +24,20 @@ export class ProgramsRepository {
       sql`select ${PROGRAM_COLUMNS}, '' as cursor_value from ${PROGRAM_FROM} where ${tenant('p')} and p.id = ${id}::uuid`,
     );
     if (!row) return undefined;
+    const program = { programId: id };
     const [referrals, billing, rewards] = await Promise.all([
       this.database.one<{ records: number }>(
         scope,
-        sql`select coalesce(sum(c.records), 0) as records from ${table('report_referral_daily', 'c')}
- where ${tenant('c')} and c.partnership_id = ${id}::uuid and not c.removed`,
+        sql`select coalesce(sum(c.records), 0) as records from ${aggregateRows('referral', 'c', program)}`,
       ),
       this.database.many<{ refunded: boolean; currency: string; amount: number }>(
         scope,
-        sql`select b.refunded, b.currency, sum(b.amount) as amount from ${table('report_billing_daily', 'b')}
- where ${tenant('b')} and b.partnership_id = ${id}::uuid and not b.removed group by 1, 2 order by 2`,
+        sql`select b.refunded, b.currency, sum(b.amount) as amount from ${aggregateRows('billing', 'b', program)}
+ group by 1, 2 order by 2`,
       ),
       this.database.many<{ currency: string; amount: number }>(
         scope,
-        sql`select w.currency, sum(w.amount) as amount from ${table('report_reward_daily', 'w')}
- where ${tenant('w')} and w.partnership_id = ${id}::uuid and not w.removed group by 1 order by 1`,
+        sql`select w.currency, sum(w.amount) as amount from ${aggregateRows('reward', 'w', program)} group by 1 order by 1`,
       ),
     ]);
     return {

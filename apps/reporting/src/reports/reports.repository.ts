@@ -5,7 +5,7 @@ import { Money, totalsByCurrency } from '../common/money';
 import { ReportingDatabase } from '../database/reporting-database.service';
 import { raw, Sql, sql, table, tenant } from '../database/sql';
 import { TenantScope } from '../database/tenant-scope';
-import { aggregateFilter } from './aggregate-filter';
+import { aggregateRows } from './aggregate-filter';
 import { RevenueReportQueryDto, RewardReportQueryDto } from './report-query.dto';
 
 export class RevenuePoint {
@@ -35,7 +35,7 @@ interface GroupedRow {
   amount: number;
 }
 
-/** Chart series from the pre-aggregated daily tables: cost grows with days × programs, never with records. */
+/** Chart series from the pre-aggregated tables: cost grows with months (and edge days) × programs, never with records. */
 @Injectable()
 export class ReportsRepository {
   constructor(private readonly database: ReportingDatabase) {}
@@ -45,7 +45,7 @@ export class ReportsRepository {
       scope,
       sql`select ${groupKey(query.groupBy, 'b')} as key, b.currency, b.refunded, sum(b.records) as records,
  sum(b.amount) as amount, sum(b.amount_usd) as amount_usd, sum(b.records_without_usd) as without_usd
- from ${table('report_billing_daily', 'b')} where ${aggregateFilter('b', query)} group by 1, 2, 3 order by 1, 2`,
+ from ${aggregateRows('billing', 'b', query)} group by 1, 2, 3 order by 1, 2`,
     );
     const labels = await this.labels(scope, query.groupBy, rows);
     const points = new Map<string, RevenuePoint & { revenueRows: GroupedRow[]; refundRows: GroupedRow[] }>();
@@ -88,7 +88,7 @@ export class ReportsRepository {
     const rows = await this.database.many<GroupedRow>(
       scope,
       sql`select ${groupKey(query.groupBy, 'w')} as key, w.currency, sum(w.records) as records, sum(w.amount) as amount
- from ${table('report_reward_daily', 'w')} where ${aggregateFilter('w', query)} group by 1, 2 order by 1, 2`,
+ from ${aggregateRows('reward', 'w', query)} group by 1, 2 order by 1, 2`,
     );
     const labels = await this.labels(scope, query.groupBy, rows);
     const points = new Map<string, { key: string; rows: GroupedRow[] }>();

@@ -5,7 +5,7 @@ import { Money, totalsByCurrency } from '../common/money';
 import { ReportingDatabase } from '../database/reporting-database.service';
 import { and, sql, table, tenant } from '../database/sql';
 import { TenantScope } from '../database/tenant-scope';
-import { aggregateFilter } from '../reports/aggregate-filter';
+import { aggregateRows } from '../reports/aggregate-filter';
 
 export interface StatusBreakdown {
   status: string | null;
@@ -79,17 +79,17 @@ export class SummaryRepository {
  ])}) as programs,
  (select coalesce(json_agg(x order by x.status), '[]') from (
    select c.status, sum(c.records) as records, coalesce(sum(c.records) filter (where c.has_paid), 0) as paying
-     from ${table('report_referral_daily', 'c')} where ${aggregateFilter('c', query)} group by 1) x) as referrals,
+     from ${aggregateRows('referral', 'c', query)} group by 1) x) as referrals,
  (select coalesce(json_agg(x order by x.currency), '[]') from (
    select b.refunded, b.currency, sum(b.records) as records, sum(b.amount) as amount, sum(b.amount_usd) as amount_usd,
           sum(b.records_without_usd) as without_usd
-     from ${table('report_billing_daily', 'b')} where ${aggregateFilter('b', query)} group by 1, 2) x) as billing,
+     from ${aggregateRows('billing', 'b', query)} group by 1, 2) x) as billing,
  (select coalesce(json_agg(x), '[]') from (
    select w.reward_status, w.payment_status, w.currency, sum(w.records) as records, sum(w.amount) as amount
-     from ${table('report_reward_daily', 'w')} where ${aggregateFilter('w', query)} group by 1, 2, 3) x) as rewards,
+     from ${aggregateRows('reward', 'w', query)} group by 1, 2, 3) x) as rewards,
  (select coalesce(json_agg(x order by x.status nulls last, x.currency), '[]') from (
    select o.status, o.currency, sum(o.records) as records, sum(o.amount) as amount
-     from ${table('report_payout_daily', 'o')} where ${aggregateFilter('o', query, { byProgram: false })} group by 1, 2) x)
+     from ${aggregateRows('payout', 'o', query, { byProgram: false })} group by 1, 2) x)
    as payouts`,
     );
     const billing = row?.billing ?? [];

@@ -1,6 +1,7 @@
 import { Migration20261125063000DomainModel } from './Migration20261125063000DomainModel';
 import { Migration20261125120000ReportAggregates } from './Migration20261125120000ReportAggregates';
 import { Migration20261125140000LeanerWriteIndexes } from './Migration20261125140000LeanerWriteIndexes';
+import { Migration20261201120000MonthlyReportAggregates } from './Migration20261201120000MonthlyReportAggregates';
 
 import type { MigrationSet } from '../../../persistence/src/migrations';
 
@@ -11,5 +12,6 @@ export const domainMigrations: MigrationSet = {
     { name: 'Migration20261125063000DomainModel', class: Migration20261125063000DomainModel },
     { name: 'Migration20261125120000ReportAggregates', class: Migration20261125120000ReportAggregates },
     { name: 'Migration20261125140000LeanerWriteIndexes', class: Migration20261125140000LeanerWriteIndexes },
+    { name: 'Migration20261201120000MonthlyReportAggregates', class: Migration20261201120000MonthlyReportAggregates },
   ],
 };
