@@ -12,7 +12,9 @@ import { AggregateRefresher } from '../../../apps/normalizer/src/aggregates/aggr
 import { RAW_RECORDS_QUEUE } from '../../../apps/normalizer/src/normalizer.constants';
 
 import { bootNormalizer, BrokerClient, NormalizerInfra } from './normalizer-harness';
-import { customer, fetchedAt, payout, RawEvent, reward, toMessage, transaction } from './raw-events';
+import { BASE_TIME, customer, fetchedAt, payout, RawEvent, reward, toMessage, transaction } from './raw-events';
+
+const DAY = 86_400_000;
 
 const TENANT = 'org_e2e';
 
@@ -243,6 +245,48 @@ describe('normalizer against RabbitMQ and PostgreSQL', () => {
     expect(rows[0].records_fetched).toBe(120);
     expect(rows[0].streams).toHaveLength(2);
     expect(rows[0].streams[1]).toEqual(expect.objectContaining({ stream: 'deals', status: 'unavailable' }));
+  });
+
+  it('keeps the earliest conversion time of every version seen, whichever version arrives first', async () => {
+    const paying = (version: number) =>
+      customer('cus_conv', version, {
+        email: 'conv@example.test',
+        name: 'Converted',
+        hasPaid: true,
+        partnershipKey: 'part_A',
+        company: 'co_A',
+      });
+    const converted = async () => {
+      const { rows } = await db.raw(
+        `select converted_at, first_referred_at, source_updated_at from domain.referral
+         where tenant_id = ? and external_key = 'cus_conv'`,
+        [TENANT],
+      );
+      return rows[0] as { converted_at: Date | null; first_referred_at: Date; source_updated_at: Date } | undefined;
+    };
+    await broker.publish([
+      toMessage(TENANT, { stream: 'customers', key: 'cus_conv', record: paying(3), at: fetchedAt(3, 0) }),
+    ]);
+    await waitFor(async () => (await converted())?.converted_at?.getTime() === BASE_TIME + 3 * DAY, {
+      description: 'the first conversion time',
+    });
+
+    // An older version (not written: the stored one is newer) still lowers it; a newer one never raises it.
+    await broker.publish([
+      toMessage(TENANT, { stream: 'customers', key: 'cus_conv', record: paying(1), at: fetchedAt(1, 0) }),
+      toMessage(TENANT, { stream: 'customers', key: 'cus_conv', record: paying(5), at: fetchedAt(5, 0) }),
+    ]);
+    const final = await waitFor(
+      async () => {
+        const row = await converted();
+        return row?.source_updated_at.getTime() === BASE_TIME + 5 * DAY &&
+          row.converted_at?.getTime() === BASE_TIME + DAY
+          ? row
+          : undefined;
+      },
+      { description: 'the newest version with the earliest conversion time' },
+    );
+    expect(final.first_referred_at.getTime()).toBe(BASE_TIME);
   });
 
   it('applies a removal as a flag and keeps the row; a payout arriving late links its rewards', async () => {

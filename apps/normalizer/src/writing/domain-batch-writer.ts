@@ -81,16 +81,19 @@ function linkLookup(links: LinkSpec[]): string {
 /**
  * Upserts newer versions only. Links are resolved in the same statement (targets are upserted first within the
  * batch), so a row is written once; rows that arrived before their target are linked by the target-side pass.
+ * Earliest-value columns are set on insert and lowered on update; rows this statement does not write (an older
+ * version) get theirs from `EARLIEST_SQL`.
  */
 function upsertSql(table: SyncedTable): string {
   const spec = TABLE_SPECS[table];
-  const types = { ...BASE_COLUMNS, ...spec.columns, ...VERSION_COLUMNS };
+  const earliestColumns = spec.earliestColumns ?? {};
+  const types = { ...BASE_COLUMNS, ...spec.columns, ...VERSION_COLUMNS, ...earliestColumns };
   const columns = Object.keys(types);
   const linksById = new Map<string, LinkSpec[]>();
   for (const link of spec.links) linksById.set(link.idColumn, [...(linksById.get(link.idColumn) ?? []), link]);
   const idColumns = [...linksById.keys()];
-  const assignments = [...columns.filter((column) => !(column in BASE_COLUMNS)), ...idColumns].map(
-    (column) => `${column} = excluded.${column}`,
+  const assignments = [...columns.filter((column) => !(column in BASE_COLUMNS)), ...idColumns].map((column) =>
+    column in earliestColumns ? `${column} = least(t.${column}, excluded.${column})` : `${column} = excluded.${column}`,
   );
   assignments.push(
     'removed_upstream_at = case when t.last_removal_seen_at > excluded.last_fetched_at then t.last_removal_seen_at end',
@@ -286,6 +289,10 @@ interface FieldKey {
   field: string;
 }
 
+function entityKeyOf(kind: string, tenantId: string, externalKey: string): string {
+  return [tenantId, kind, externalKey].join('\u0000');
+}
+
 function fieldKeyOf(key: FieldKey): string {
   return [key.tenant_id, key.entity_kind, key.entity_external_key, key.field].join('\u0000');
 }
@@ -377,13 +384,23 @@ export class DomainBatchWriter {
       if (!candidates?.size) continue;
       const outcome: UpsertOutcome = { written: [], inserted: [] };
       outcomes.set(table, outcome);
+      const earliestColumns = Object.keys(TABLE_SPECS[table].earliestColumns ?? {});
+      const withEarliest = (mapped: MappedRow) => {
+        if (earliestColumns.length === 0) return mapped.row;
+        const key = keyOf(mapped.row);
+        const values = earliestColumns.map((column) => [
+          column,
+          earliest.get(`${table}.${column}`)?.rows.get(key)?.value ?? null,
+        ]);
+        return { ...mapped.row, ...Object.fromEntries(values) };
+      };
       // One statement cannot touch a row twice: tied versions of a key go in successive rounds.
       for (let round = 0; ; round++) {
         const rows = new Map<string, MappedRow>();
         for (const [key, versions] of candidates) if (versions[round]) rows.set(key, versions[round]);
         if (rows.size === 0) break;
         const result = await trx.raw<{ rows: (RowKey & { inserted: boolean })[] }>(this.upserts.get(table)!, [
-          JSON.stringify([...rows.values()].map((mapped) => mapped.row)),
+          JSON.stringify([...rows.values()].map(withEarliest)),
         ]);
         const written = result.rows.map(({ tenant_id, external_key }) => ({ tenant_id, external_key }));
         const inserted = result.rows.filter((row) => row.inserted);
@@ -397,7 +414,9 @@ export class DomainBatchWriter {
     }
 
     for (const { table, column, rows } of earliest.values()) {
-      await trx.raw(EARLIEST_SQL(table, column), [JSON.stringify([...rows.values()])]);
+      const written = new Set((outcomes.get(table)?.written ?? []).map(keyOf));
+      const unwritten = [...rows.entries()].filter(([key]) => !written.has(key)).map(([, row]) => row);
+      if (unwritten.length > 0) await trx.raw(EARLIEST_SQL(table, column), [JSON.stringify(unwritten)]);
     }
 
     for (const [table, byKey] of removals) {
@@ -416,7 +435,10 @@ export class DomainBatchWriter {
     await this.resolveLinks(trx, outcomes);
 
     if (observations.size > 0) {
-      for (const tenantId of await this.writeHistory(trx, [...observations.values()]))
+      const insertedKeys = new Set<string>();
+      for (const [table, outcome] of outcomes)
+        for (const row of outcome.inserted) insertedKeys.add(entityKeyOf(table, row.tenant_id, row.external_key));
+      for (const tenantId of await this.writeHistory(trx, [...observations.values()], insertedKeys))
         touch(tenantId, 'status_history');
     }
     return changes;
@@ -426,17 +448,35 @@ export class DomainBatchWriter {
    * Stores the batch's observations and brings the history of their fields up to date: appended when every new
    * observation of a field comes strictly after its stored ones, each one later than the one before (an in-order
    * sync); recomputed from all of the field's observations otherwise. Both give the same rows.
+   *
+   * An entity inserted by this batch has no stored observations (they are only ever written with their entity's
+   * row, in the same transaction), so its fields need no lookup: in a first sync that is nearly every field.
    */
-  private async writeHistory(trx: Knex.Transaction, list: StatusObservation[]): Promise<Set<string>> {
+  private async writeHistory(
+    trx: Knex.Transaction,
+    list: StatusObservation[],
+    insertedEntities: Set<string>,
+  ): Promise<Set<string>> {
     const byField = new Map<string, StatusObservation[]>();
     for (const observation of list) {
       const key = fieldKeyOf(observation);
       (byField.get(key) ?? byField.set(key, []).get(key)!).push(observation);
     }
-    const last = await trx.raw<{ rows: (FieldKey & { source_ms: number; value: string | null })[] }>(
-      LAST_OBSERVATIONS_SQL,
-      [JSON.stringify([...byField.values()].map((observations) => fieldKeyParam(observations[0])))],
-    );
+    const lookups = [...byField.values()]
+      .map((observations) => observations[0])
+      .filter(
+        (observation) =>
+          !insertedEntities.has(
+            entityKeyOf(observation.entity_kind, observation.tenant_id, observation.entity_external_key),
+          ),
+      )
+      .map(fieldKeyParam);
+    const last =
+      lookups.length === 0
+        ? { rows: [] }
+        : await trx.raw<{ rows: (FieldKey & { source_ms: number; value: string | null })[] }>(LAST_OBSERVATIONS_SQL, [
+            JSON.stringify(lookups),
+          ]);
     const stored = new Map(last.rows.map((row) => [fieldKeyOf(row), row]));
 
     const appended: Record<string, unknown>[] = [];

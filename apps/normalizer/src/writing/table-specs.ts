@@ -36,6 +36,8 @@ export interface TableSpec {
   /** Table-specific columns written from the mapped record, with their PostgreSQL types. */
   columns: Record<string, string>;
   links: LinkSpec[];
+  /** Columns that keep the earliest value of every version seen (`MappedRow.earliest`), with their types. */
+  earliestColumns?: Record<string, string>;
 }
 
 const partnershipLinks = (): LinkSpec[] => [
@@ -109,6 +111,7 @@ export const TABLE_SPECS: Record<SyncedTable, TableSpec> = {
       shared_id: 'text',
       first_referred_at: 'timestamptz',
     },
+    earliestColumns: { converted_at: 'timestamptz' },
     links: [
       ...partnershipLinks(),
       { idColumn: 'account_id', keyColumn: 'external_key', target: 'account', targetColumn: 'external_key' },

@@ -2,6 +2,7 @@ import { Migration20261125063000DomainModel } from './Migration20261125063000Dom
 import { Migration20261125120000ReportAggregates } from './Migration20261125120000ReportAggregates';
 import { Migration20261125140000LeanerWriteIndexes } from './Migration20261125140000LeanerWriteIndexes';
 import { Migration20261201120000MonthlyReportAggregates } from './Migration20261201120000MonthlyReportAggregates';
+import { Migration20261201130000RefreshWithoutJit } from './Migration20261201130000RefreshWithoutJit';
 
 import type { MigrationSet } from '../../../persistence/src/migrations';
 
@@ -13,5 +14,6 @@ export const domainMigrations: MigrationSet = {
     { name: 'Migration20261125120000ReportAggregates', class: Migration20261125120000ReportAggregates },
     { name: 'Migration20261125140000LeanerWriteIndexes', class: Migration20261125140000LeanerWriteIndexes },
     { name: 'Migration20261201120000MonthlyReportAggregates', class: Migration20261201120000MonthlyReportAggregates },
+    { name: 'Migration20261201130000RefreshWithoutJit', class: Migration20261201130000RefreshWithoutJit },
   ],
 };
