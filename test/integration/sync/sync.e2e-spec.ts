@@ -1,6 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 
-import { startSandbox } from '@pp/testing';
+import { startSandbox, waitFor } from '@pp/testing';
 
 import { SandboxAdmin } from './sandbox-admin';
 import { diff, idsOf, minimumCalls, snapshot, Snapshot } from './sandbox-walk';
@@ -183,5 +183,68 @@ describe('sync service against the sandbox', () => {
     await waitForRuns(recorder, connectionId, 6);
     const { rows: after } = await infra.db.query(`select id from sync.run where id = 'after-invalid'`);
     expect(after).toHaveLength(0);
+  });
+
+  it('keeps a full sync asked for during an incremental run: a queued run becomes full, a running one is followed', async () => {
+    const pendingToken = 'sandbox_sync_e2e_pending';
+    const pendingTenant = 'org-sync-pending';
+    // Slow calls keep an incremental run running long enough to ask for a full sync in the middle of it.
+    await admin.configure(pendingToken, { records: 300, faults: { latencyMs: 200 } });
+    const pending = await connectOrg(app, pendingTenant);
+    tokens.set(pending, pendingToken);
+    const [first] = await waitForRuns(recorder, pending, 1);
+    expect(first.payload).toMatchObject({ status: 'succeeded', mode: 'full' });
+    const runRow = async (id: string) =>
+      (await infra.db.query(`select mode, status, reason from sync.run where id = $1`, [id])).rows[0] as
+        { mode: string; status: string; reason: string } | undefined;
+    const requestFull = (syncRunId: string) =>
+      publish(
+        app,
+        'sync.requested',
+        { connectionId: pending, syncRunId, reason: 'manual', mode: 'full' },
+        pendingTenant,
+      );
+
+    // A run no worker has started yet: made full in place, no second run.
+    await infra.db.query(
+      `insert into sync.run (id, connection_id, tenant_id, correlation_id, reason, mode, status)
+       values ('pending-queued', $1, $2, 'corr-pending', 'scheduled', 'incremental', 'queued')`,
+      [pending, pendingTenant],
+    );
+    await requestFull('pending-full-1');
+    await waitFor(async () => (await runRow('pending-queued'))?.mode === 'full' || undefined, {
+      description: 'the queued run made full',
+    });
+    // Its job message still says incremental: the worker goes by the run.
+    await publish(
+      app,
+      'sync.job',
+      { connectionId: pending, syncRunId: 'pending-queued', reason: 'scheduled', mode: 'incremental' },
+      pendingTenant,
+    );
+    const second = (await waitForRuns(recorder, pending, 2))[1];
+    expect(second.payload).toMatchObject({ syncRunId: 'pending-queued', status: 'succeeded', mode: 'full' });
+    expect(await runRow('pending-full-1')).toBeUndefined();
+
+    // A running one: the request waits on the connection, and the scheduler enqueues a full run once it is done.
+    await publish(
+      app,
+      'sync.requested',
+      { connectionId: pending, syncRunId: 'pending-incremental', reason: 'manual', mode: 'incremental' },
+      pendingTenant,
+    );
+    await waitFor(async () => (await runRow('pending-incremental'))?.status === 'running' || undefined, {
+      description: 'the incremental run running',
+    });
+    await requestFull('pending-full-2');
+    const [third, fourth] = (await waitForRuns(recorder, pending, 4)).slice(2);
+    expect(third.payload).toMatchObject({ syncRunId: 'pending-incremental', mode: 'incremental' });
+    expect(fourth.payload).toMatchObject({ status: 'succeeded', mode: 'full' });
+    expect(await runRow(String(fourth.payload.syncRunId))).toMatchObject({ reason: 'manual', mode: 'full' });
+    expect(await runRow('pending-full-2')).toBeUndefined();
+    const { rows } = await infra.db.query(`select full_sync_requested_at from sync.connection where id = $1`, [
+      pending,
+    ]);
+    expect(rows[0].full_sync_requested_at).toBeNull();
   });
 });

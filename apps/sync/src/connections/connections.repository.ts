@@ -12,10 +12,12 @@ export interface SyncConnection {
   lastEnqueuedAt: Date | null;
   lastSuccessAt: Date | null;
   lastFullAt: Date | null;
+  /** A full sync was asked for while a run was going; the scheduler enqueues it once that run is done. */
+  fullSyncRequestedAt: Date | null;
 }
 
 const COLUMNS = `id, ref, tenant_id as "tenantId", status, last_enqueued_at as "lastEnqueuedAt",
-  last_success_at as "lastSuccessAt", last_full_at as "lastFullAt"`;
+  last_success_at as "lastSuccessAt", last_full_at as "lastFullAt", full_sync_requested_at as "fullSyncRequestedAt"`;
 
 /** What the sync knows of each connection, learnt only from the credentials service's events. */
 @Injectable()
@@ -53,11 +55,20 @@ export class ConnectionsRepository {
     return this.db.query<SyncConnection>(
       `select ${COLUMNS} from sync.connection c
        where c.status = 'connected'
-         and (c.last_enqueued_at is null or c.last_enqueued_at <= now() - (? * interval '1 millisecond'))
+         and (c.last_enqueued_at is null or c.last_enqueued_at <= now() - (? * interval '1 millisecond')
+              or c.full_sync_requested_at is not null)
          and not exists (select 1 from sync.run r where r.connection_id = c.id and r.status in ('queued', 'running'))
-       order by c.last_enqueued_at nulls first
+       order by c.full_sync_requested_at nulls last, c.last_enqueued_at nulls first
        limit ?`,
       [intervalMs, limit],
+    );
+  }
+
+  /** Keeps a full sync asked for while a run is going (the earliest such request, if several). */
+  public async requestFullSync(connectionId: string): Promise<void> {
+    await this.db.query(
+      `update sync.connection set full_sync_requested_at = coalesce(full_sync_requested_at, now()) where id = ?`,
+      [connectionId],
     );
   }
 

@@ -61,14 +61,28 @@ export class SyncRunsRepository {
         [input.id, input.correlationId, input.reason, input.mode, input.connectionId],
         trx,
       );
+      // A full run answers any pending request for one.
       if (run)
         await this.db.query(
-          `update sync.connection set last_enqueued_at = now() where id = ?`,
-          [input.connectionId],
+          `update sync.connection set last_enqueued_at = now(),
+             full_sync_requested_at = case when ? = 'full' then null else full_sync_requested_at end
+           where id = ?`,
+          [input.mode, input.connectionId],
           trx,
         );
       return run;
     });
+  }
+
+  /**
+   * Makes a run that no worker has started yet a full one (workers read the mode from the run, not from the job).
+   * Returns the run if it was still queued.
+   */
+  public async upgradeQueuedToFull(runId: string): Promise<SyncRun | undefined> {
+    return this.db.one<SyncRun>(
+      `update sync.run set mode = 'full' where id = ? and status = 'queued' returning ${RUN_COLUMNS}`,
+      [runId],
+    );
   }
 
   public async find(runId: string): Promise<SyncRun | undefined> {

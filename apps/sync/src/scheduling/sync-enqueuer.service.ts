@@ -5,6 +5,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { MessagePublisher } from '@pp/messaging';
 import { newCorrelationId } from '@pp/observability';
 
+import { ConnectionsRepository } from '../connections/connections.repository';
 import { JobsQueueDeclarer } from './jobs-queue.declarer';
 import { SyncMode, SyncReason, SyncRun, SyncRunsRepository } from '../runs/sync-runs.repository';
 
@@ -18,11 +19,16 @@ export class SyncEnqueuerService {
 
   constructor(
     private readonly runs: SyncRunsRepository,
+    private readonly connections: ConnectionsRepository,
     private readonly publisher: MessagePublisher,
     private readonly jobsQueue: JobsQueueDeclarer,
   ) {}
 
-  /** Returns the new run, or undefined when the connection is not connected or already has an active run. */
+  /**
+   * Returns the new run, or undefined when the connection is not connected or already has an active run. A full
+   * sync asked for during an incremental run is not dropped: a run still queued becomes full, and otherwise the
+   * request waits on the connection until the scheduler can enqueue it.
+   */
   public async enqueue(input: {
     connectionId: string;
     reason: SyncReason;
@@ -39,6 +45,7 @@ export class SyncEnqueuerService {
     });
     if (!run) {
       const active = await this.runs.activeRunOf(input.connectionId);
+      if (active && input.mode === 'full' && active.mode !== 'full') return this.fullAfter(active, input.reason);
       this.logger.log(
         active
           ? `Connection '${input.connectionId}' already has run '${active.id}' ${active.status}; not enqueuing (${input.reason})`
@@ -49,6 +56,19 @@ export class SyncEnqueuerService {
     await this.dispatch(run);
     this.logger.log(`Enqueued sync run '${run.id}' of connection '${run.connectionId}' (${run.reason}, ${run.mode})`);
     return run;
+  }
+
+  private async fullAfter(active: SyncRun, reason: SyncReason): Promise<undefined> {
+    const upgraded = active.status === 'queued' ? await this.runs.upgradeQueuedToFull(active.id) : undefined;
+    if (upgraded) {
+      this.logger.log(`Queued run '${active.id}' of connection '${active.connectionId}' made full (${reason})`);
+      return undefined;
+    }
+    await this.connections.requestFullSync(active.connectionId);
+    this.logger.log(
+      `Connection '${active.connectionId}' has run '${active.id}' running; a full sync follows it (${reason})`,
+    );
+    return undefined;
   }
 
   public async dispatch(run: SyncRun): Promise<void> {
