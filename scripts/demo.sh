@@ -92,11 +92,12 @@ log "starting the sandbox and every service (logs in $LOG_DIR/)"
 # The sandbox's clock starts today, so "older than 30 days" in the missed-rewards report reads naturally.
 start sandbox "$SANDBOX_PORT" partnerstack-sandbox \
   SANDBOX_DEFAULT_RECORDS="${DEMO_RECORDS:-20000}" SANDBOX_CLOCK_START="$(date -u +%Y-%m-%dT00:00:00Z)"
-start normalizer "$NORMALIZER_PORT" normalizer
+start normalizer "$NORMALIZER_PORT" normalizer NODE_OPTIONS=--max-semi-space-size=32
 start reporting "$REPORTING_PORT" reporting
 start credentials "$CREDENTIALS_PORT" credentials PARTNERSTACK_API_URL="$SANDBOX_URL/api/v2"
 start sync-scheduler "$SYNC_SCHEDULER_PORT" sync SYNC_ROLE=scheduler PARTNERSTACK_API_URL="$SANDBOX_URL/api/v2"
-start sync-worker "$SYNC_WORKER_PORT" sync SYNC_ROLE=worker PARTNERSTACK_API_URL="$SANDBOX_URL/api/v2"
+start sync-worker "$SYNC_WORKER_PORT" sync SYNC_ROLE=worker PARTNERSTACK_API_URL="$SANDBOX_URL/api/v2" \
+  NODE_OPTIONS=--max-old-space-size=128
 wait_ready sandbox "$SANDBOX_PORT"
 wait_ready normalizer "$NORMALIZER_PORT"
 wait_ready reporting "$REPORTING_PORT"

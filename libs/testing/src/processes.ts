@@ -204,6 +204,12 @@ export interface RunningSystem {
   stop(): Promise<void>;
 }
 
+/** The V8 settings the deployed containers run with (deploy/base/*.yaml), so a local system behaves as they do. */
+export const DEPLOYED_NODE_OPTIONS = {
+  normalizer: '--max-semi-space-size=32',
+  syncWorker: '--max-old-space-size=128',
+} as const;
+
 export async function startSystem(options: StartSystemOptions): Promise<RunningSystem> {
   const jwtSecret = options.jwtSecret ?? DEVELOPMENT_JWT_SECRET;
   const shared = {
@@ -213,8 +219,13 @@ export async function startSystem(options: StartSystemOptions): Promise<RunningS
     JWT_SECRET: jwtSecret,
     ...options.env,
   };
-  const envFor = (app: Exclude<AppName, 'partnerstack-sandbox'>, extra: Record<string, string> = {}) => ({
+  const envFor = (
+    app: Exclude<AppName, 'partnerstack-sandbox'>,
+    extra: Record<string, string> = {},
+    defaults: Record<string, string> = {},
+  ) => ({
     ...shared,
+    ...defaults,
     ...options.envByApp?.[app],
     ...extra,
   });
@@ -227,11 +238,15 @@ export async function startSystem(options: StartSystemOptions): Promise<RunningS
   };
   let workerCount = 0;
   const addWorker = () =>
-    launch({ app: 'sync', name: `sync-worker-${++workerCount}`, env: envFor('sync', { SYNC_ROLE: 'worker' }) });
+    launch({
+      app: 'sync',
+      name: `sync-worker-${++workerCount}`,
+      env: envFor('sync', { SYNC_ROLE: 'worker' }, { NODE_OPTIONS: DEPLOYED_NODE_OPTIONS.syncWorker }),
+    });
   try {
     // Nothing is published before the caller connects a token, so every queue exists by then.
     const [normalizer, reporting, credentials, scheduler, ...workers] = await Promise.all([
-      launch({ app: 'normalizer', env: envFor('normalizer') }),
+      launch({ app: 'normalizer', env: envFor('normalizer', {}, { NODE_OPTIONS: DEPLOYED_NODE_OPTIONS.normalizer }) }),
       launch({ app: 'reporting', env: envFor('reporting') }),
       launch({ app: 'credentials', env: envFor('credentials') }),
       launch({ app: 'sync', name: 'sync-scheduler', env: envFor('sync', { SYNC_ROLE: 'scheduler' }) }),
