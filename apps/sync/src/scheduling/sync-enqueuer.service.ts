@@ -36,22 +36,31 @@ export class SyncEnqueuerService {
     syncRunId?: string;
     correlationId?: string;
   }): Promise<SyncRun | undefined> {
-    const run = await this.runs.createQueued({
-      id: input.syncRunId ?? randomUUID(),
-      connectionId: input.connectionId,
-      correlationId: input.correlationId ?? newCorrelationId(),
-      reason: input.reason,
-      mode: input.mode,
-    });
+    const create = () =>
+      this.runs.createQueued({
+        id: input.syncRunId ?? randomUUID(),
+        connectionId: input.connectionId,
+        correlationId: input.correlationId ?? newCorrelationId(),
+        reason: input.reason,
+        mode: input.mode,
+      });
+    let run = await create();
     if (!run) {
-      const active = await this.runs.activeRunOf(input.connectionId);
-      if (active && input.mode === 'full' && active.mode !== 'full') return this.fullAfter(active, input.reason);
-      this.logger.log(
-        active
-          ? `Connection '${input.connectionId}' already has run '${active.id}' ${active.status}; not enqueuing (${input.reason})`
-          : `Connection '${input.connectionId}' is not connected; not enqueuing (${input.reason})`,
-      );
-      return undefined;
+      let active = await this.runs.activeRunOf(input.connectionId);
+      // The active run may have ended between the two statements: then the connection is free (or not connected).
+      if (!active) {
+        run = await create();
+        if (!run) active = await this.runs.activeRunOf(input.connectionId);
+      }
+      if (!run) {
+        if (active && input.mode === 'full' && active.mode !== 'full') return this.fullAfter(active, input.reason);
+        this.logger.log(
+          active
+            ? `Connection '${input.connectionId}' already has run '${active.id}' ${active.status}; not enqueuing (${input.reason})`
+            : `Connection '${input.connectionId}' is not connected; not enqueuing (${input.reason})`,
+        );
+        return undefined;
+      }
     }
     await this.dispatch(run);
     this.logger.log(`Enqueued sync run '${run.id}' of connection '${run.connectionId}' (${run.reason}, ${run.mode})`);
