@@ -6,12 +6,15 @@
  *
  * Environment: BENCH_EVENTS (raw records, default 200000, published as page events of up to 250), BENCH_BATCH (baseline batch size, default 500),
  * BENCH_AGGREGATES_INTERVAL_MS (the normalizer's aggregates refresh interval, default 2000), BENCH_LOG_LEVEL,
- * BENCH_KEEP_DATABASE=1 (keep the database afterwards, to inspect plans),
+ * BENCH_KEEP_DATABASE=1 (keep the database afterwards, to inspect plans), BENCH_ROUNDS (default 3: rounds, each in a
+ * fresh process, database and vhost; the result is each rate's median, since this shared machine's speed drifts),
  * TEST_PG_SERVER_URL / TEST_AMQP_SERVER_URL (servers; a database and a vhost of its own are created and dropped).
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 
 import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
 
 import { knex, Knex } from '@mikro-orm/knex';
 import amqplib from 'amqplib';
@@ -71,7 +74,8 @@ async function baseline(db: Knex, events: Envelope[]): Promise<number> {
   return Date.now() - started;
 }
 
-async function main(): Promise<void> {
+/** One round: a database, a vhost, the baseline, then the normalizer; its figures on the last line. */
+async function round(): Promise<void> {
   const pgServer = process.env.TEST_PG_SERVER_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   process.env.TEST_PG_SERVER_URL = pgServer;
   const databaseName = uniqueName('pp_bench_normalizer');
@@ -162,10 +166,7 @@ async function main(): Promise<void> {
     console.log(
       `  rows: ${rows[0].rewards} rewards (both runs), ${rows[0].history} status history rows (normalizer run)`,
     );
-    console.log(
-      `result: normalizer ${normalizerRate} rec/s vs baseline ${baselineRate} rec/s = ${(normalizerRate / baselineRate).toFixed(2)}x ` +
-        `(targets: >= 5000 rec/s ${normalizerRate >= 5000 ? 'met' : 'MISSED'}, >= 0.5x baseline ${normalizerRate >= baselineRate / 2 ? 'met' : 'MISSED'})`,
-    );
+    console.log(`${ROUND_RESULT} ${JSON.stringify({ normalizerRate, baselineRate } satisfies RoundResult)}`);
   } finally {
     await app?.close();
     await connection.close().catch(() => undefined);
@@ -176,7 +177,67 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
+const ROUND_RESULT = 'BENCH_NORMALIZER_ROUND';
+
+interface RoundResult {
+  normalizerRate: number;
+  baselineRate: number;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : Math.round((sorted[middle - 1] + sorted[middle]) / 2);
+}
+
+/** Runs the rounds one after the other, each in a process of its own (same runtime and flags), and sums them up. */
+async function main(): Promise<void> {
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+  const results: RoundResult[] = [];
+  for (let index = 1; index <= rounds; index++) {
+    console.log(`round ${index} of ${rounds}`);
+    const child = spawn(
+      process.execPath,
+      ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', __filename],
+      {
+        env: {
+          ...process.env,
+          BENCH_NORMALIZER_ROUND_CHILD: '1',
+          TS_NODE_PROJECT: join(__dirname, '..', '..', 'tsconfig.json'),
+        },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    let result: RoundResult | undefined;
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      if (line.startsWith(`${ROUND_RESULT} `)) result = JSON.parse(line.slice(ROUND_RESULT.length + 1));
+      else console.log(`  ${line}`);
+    });
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    if (code !== 0 || !result) throw new Error(`round ${index} failed (exit code ${code})`);
+    results.push(result);
+    console.log(
+      `round ${index}: normalizer ${result.normalizerRate} rec/s, baseline ${result.baselineRate} rec/s ` +
+        `(${(result.normalizerRate / result.baselineRate).toFixed(2)}x)`,
+    );
+  }
+  const normalizer = results.map((result) => result.normalizerRate);
+  const baselineRates = results.map((result) => result.baselineRate);
+  const normalizerRate = median(normalizer);
+  const baselineRate = median(baselineRates);
+  const ratios = results.map((result) => result.normalizerRate / result.baselineRate);
+  console.log(
+    `rounds: normalizer ${normalizer.join(', ')} rec/s; baseline ${baselineRates.join(', ')} rec/s; ` +
+      `ratio ${ratios.map((ratio) => ratio.toFixed(2)).join(', ')}`,
+  );
+  console.log(
+    `result (median of ${rounds}): normalizer ${normalizerRate} rec/s vs baseline ${baselineRate} rec/s = ` +
+      `${(normalizerRate / baselineRate).toFixed(2)}x (targets: >= 5000 rec/s ${normalizerRate >= 5000 ? 'met' : 'MISSED'}, ` +
+      `>= 0.5x baseline ${normalizerRate >= baselineRate / 2 ? 'met' : 'MISSED'})`,
+  );
+}
+
+(process.env.BENCH_NORMALIZER_ROUND_CHILD === '1' ? round() : main()).then(
   () => process.exit(0),
   (error: unknown) => {
     console.error(error);
