@@ -22,7 +22,7 @@ import { register } from 'prom-client';
 
 import { EVENTS_EXCHANGE } from '@pp/contracts';
 import { migrateAll } from '@pp/persistence';
-import { createTestVhost, databaseUrl, dropDatabase, uniqueName } from '@pp/testing';
+import { createTestVhost, databaseUrl, DEPLOYED_NODE_OPTIONS, dropDatabase, uniqueName } from '@pp/testing';
 
 import { RAW_RECORD_KEYS } from '../../apps/normalizer/src/consumers/raw-records.consumer';
 import type { MappedRow } from '../../apps/normalizer/src/mapping/mapped-record';
@@ -30,6 +30,8 @@ import { mapMessage } from '../../apps/normalizer/src/normalizing/normalizer.ser
 import { RAW_RECORDS_QUEUE } from '../../apps/normalizer/src/normalizer.constants';
 import { TABLE_SPECS } from '../../apps/normalizer/src/writing/table-specs';
 import { allMigrationSets } from '../../scripts/migration-sets';
+
+import { percentile } from '../support/percentile';
 
 import { Envelope, rawEvents, TENANTS } from './raw-event-generator';
 
@@ -184,13 +186,13 @@ interface RoundResult {
   baselineRate: number;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : Math.round((sorted[middle - 1] + sorted[middle]) / 2);
-}
+const median = (values: number[]) =>
+  percentile(
+    [...values].sort((a, b) => a - b),
+    0.5,
+  );
 
-/** Runs the rounds one after the other, each in a process of its own (same runtime and flags), and sums them up. */
+/** Runs the rounds one after the other, each in a process of its own, and sums them up. */
 async function main(): Promise<void> {
   const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
   const results: RoundResult[] = [];
@@ -203,6 +205,8 @@ async function main(): Promise<void> {
         env: {
           ...process.env,
           BENCH_NORMALIZER_ROUND_CHILD: '1',
+          // The normalizer's deployed V8 settings; the baseline runs in the same process with the same ones.
+          NODE_OPTIONS: DEPLOYED_NODE_OPTIONS.normalizer,
           TS_NODE_PROJECT: join(__dirname, '..', '..', 'tsconfig.json'),
         },
         stdio: ['ignore', 'pipe', 'inherit'],

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-import type { PartnerStackStream } from '@pp/contracts';
+import { MAX_RAW_PAGE_RECORDS, type PartnerStackStream } from '@pp/contracts';
 
 export const TENANTS = ['org_bench_a', 'org_bench_b'];
 const DAY = 86_400_000;
@@ -24,7 +24,7 @@ interface GeneratedRecord {
   record: Record<string, unknown>;
 }
 
-/** The records as raw page events, as a sync publishes them: up to 250 records of one tenant and stream each. */
+/** The records as raw page events, as a sync publishes them: up to a page of one tenant and stream each. */
 export function* rawEvents(count: number): Generator<Envelope> {
   const pages = new Map<string, GeneratedRecord[]>();
   function* flush(page: GeneratedRecord[]): Generator<Envelope> {
@@ -50,7 +50,7 @@ export function* rawEvents(count: number): Generator<Envelope> {
     const group = `${generated.tenantId}/${generated.stream}/${generated.fetchedAt}`;
     const page = pages.get(group) ?? pages.set(group, []).get(group)!;
     page.push(generated);
-    if (page.length === 250) {
+    if (page.length === MAX_RAW_PAGE_RECORDS) {
       yield* flush(page);
       pages.delete(group);
     }

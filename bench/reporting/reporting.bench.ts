@@ -14,6 +14,7 @@ import { configureApp } from '@pp/observability';
 import { migrateAll } from '@pp/persistence';
 
 import { domainMigrations } from '../../libs/domain/src/migrations';
+import { percentile } from '../support/percentile';
 
 /**
  * `npm run bench:reporting`: loads a large agency (>= 1,000,000 billing records and their rewards across 20
@@ -153,11 +154,6 @@ async function loadOrg(db: Client, org: string, shape: OrgShape): Promise<void> 
        from generate_series(1, $2::int) g`,
     [org, shape.syncRuns],
   );
-}
-
-function percentile(sorted: number[], fraction: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)];
 }
 
 type Statement = { text: string; values: unknown[] };

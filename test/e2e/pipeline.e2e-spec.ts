@@ -1,7 +1,13 @@
-import { Client } from 'pg';
-
 import { DEVELOPMENT_JWT_SECRET } from '@pp/config';
-import { createTestDatabase, createTestVhost, ServiceProcess, startSystem, RunningSystem, waitFor } from '@pp/testing';
+import {
+  createTestDatabase,
+  createTestVhost,
+  ServiceProcess,
+  startSystem,
+  RunningSystem,
+  waitFor,
+  withDatabase,
+} from '@pp/testing';
 
 import { findConnectedConnection, requestSync } from '../../scripts/request-sync';
 import {
@@ -23,18 +29,14 @@ import {
 const SYNC_INTERVAL_MS = 3_000;
 
 async function succeededFullRuns(databaseUrl: string, connectionId: string): Promise<number> {
-  const client = new Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
+  return withDatabase(databaseUrl, async (client) => {
     const { rows } = await client.query<{ runs: number }>(
       `select count(*)::int as runs from sync.run where connection_id = $1 and mode = 'full' and status = 'succeeded'
          and reason <> 'connected'`,
       [connectionId],
     );
     return rows[0].runs;
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 describe('the pipeline end to end (every service its own process)', () => {

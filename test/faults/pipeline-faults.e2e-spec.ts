@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 
 import { connect } from 'amqplib';
-import { Client } from 'pg';
 
 import { DEVELOPMENT_JWT_SECRET } from '@pp/config';
-import { closeVhostConnections, RunningSystem, ServiceProcess, waitFor } from '@pp/testing';
+import { closeVhostConnections, RunningSystem, ServiceProcess, waitFor, withDatabase } from '@pp/testing';
 
 import {
   adminJwt,
@@ -177,12 +176,11 @@ describe('the pipeline under faults', () => {
     await waitForRequests(org.admin, 6);
     await closeVhostConnections(vhost.vhost);
     await waitForRequests(org.admin, 20);
-    const admin = new Client({ connectionString: database.url });
-    await admin.connect();
-    const { rowCount } = await admin.query(
-      'select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()',
+    const { rowCount } = await withDatabase(database.url, (client) =>
+      client.query(
+        'select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()',
+      ),
     );
-    await admin.end();
     expect(rowCount).toBeGreaterThan(0);
     await expectExactReports(org, 180_000);
   });

@@ -1,7 +1,5 @@
-import { Client } from 'pg';
-
 import { DEVELOPMENT_JWT_SECRET } from '@pp/config';
-import { restartPostgres, restartRabbitMq, RunningSystem, ServiceProcess, waitFor } from '@pp/testing';
+import { restartPostgres, restartRabbitMq, RunningSystem, ServiceProcess, waitFor, withDatabase } from '@pp/testing';
 
 import {
   adminJwt,
@@ -21,14 +19,10 @@ import {
 jest.setTimeout(300_000);
 
 async function serverStartTime(url: string): Promise<string> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
+  return withDatabase(url, async (client) => {
     const { rows } = await client.query<{ started: Date }>('select pg_postmaster_start_time() as started');
     return rows[0].started.toISOString();
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 describe('the pipeline across restarts of RabbitMQ and PostgreSQL', () => {

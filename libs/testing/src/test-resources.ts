@@ -20,14 +20,19 @@ export function databaseUrl(
   return url.toString();
 }
 
-async function admin<T>(work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: databaseUrl('postgres') });
+/** Runs `work` on a connection of its own to the database at `url`, closed afterwards. */
+export async function withDatabase<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: url });
   await client.connect();
   try {
     return await work(client);
   } finally {
     await client.end();
   }
+}
+
+function admin<T>(work: (client: Client) => Promise<T>): Promise<T> {
+  return withDatabase(databaseUrl('postgres'), work);
 }
 
 /**

@@ -9,6 +9,33 @@ import { daysAgo, insert, seedOrgA } from './reporting-fixture';
 
 type Fixture = Awaited<ReturnType<typeof seedOrgA>>;
 
+/**
+ * February (T3; T4 refunded) and March (T5 on the 1st, without amount_usd; T7 is removed): the same points whether
+ * March is read whole or only up to its 3rd.
+ */
+const FEBRUARY_AND_MARCH_REVENUE = [
+  {
+    key: '2026-02',
+    label: '2026-02',
+    revenue: [{ amount: 20000, currency: 'USD' }],
+    revenueUsd: { amount: 20000, currency: 'USD' },
+    transactions: 1,
+    transactionsWithoutUsd: 0,
+    refunds: [{ amount: 3000, currency: 'USD' }],
+    refundedTransactions: 1,
+  },
+  {
+    key: '2026-03',
+    label: '2026-03',
+    revenue: [{ amount: 7000, currency: 'USD' }],
+    revenueUsd: { amount: 0, currency: 'USD' },
+    transactions: 1,
+    transactionsWithoutUsd: 1,
+    refunds: [],
+    refundedTransactions: 0,
+  },
+];
+
 describe('reporting API (numbers worked out by hand from reporting-fixture.ts)', () => {
   let harness: ReportingHarness;
   let fx: Fixture;
@@ -294,26 +321,7 @@ describe('reporting API (numbers worked out by hand from reporting-fixture.ts)',
         refunds: [],
         refundedTransactions: 0,
       },
-      {
-        key: '2026-02',
-        label: '2026-02',
-        revenue: [{ amount: 20000, currency: 'USD' }],
-        revenueUsd: { amount: 20000, currency: 'USD' },
-        transactions: 1,
-        transactionsWithoutUsd: 0,
-        refunds: [{ amount: 3000, currency: 'USD' }],
-        refundedTransactions: 1,
-      },
-      {
-        key: '2026-03',
-        label: '2026-03',
-        revenue: [{ amount: 7000, currency: 'USD' }],
-        revenueUsd: { amount: 0, currency: 'USD' },
-        transactions: 1,
-        transactionsWithoutUsd: 1,
-        refunds: [],
-        refundedTransactions: 0,
-      },
+      ...FEBRUARY_AND_MARCH_REVENUE,
     ]);
     const programs = (await get('/v1/reports/revenue', { groupBy: 'program' }).expect(200)).body.data;
     const byKey = Object.fromEntries(programs.map((point: { key: string }) => [point.key, point]));
@@ -392,26 +400,7 @@ describe('reporting API (numbers worked out by hand from reporting-fixture.ts)',
         refunds: [],
         refundedTransactions: 0,
       },
-      {
-        key: '2026-02',
-        label: '2026-02',
-        revenue: [{ amount: 20000, currency: 'USD' }],
-        revenueUsd: { amount: 20000, currency: 'USD' },
-        transactions: 1,
-        transactionsWithoutUsd: 0,
-        refunds: [{ amount: 3000, currency: 'USD' }],
-        refundedTransactions: 1,
-      },
-      {
-        key: '2026-03',
-        label: '2026-03',
-        revenue: [{ amount: 7000, currency: 'USD' }],
-        revenueUsd: { amount: 0, currency: 'USD' },
-        transactions: 1,
-        transactionsWithoutUsd: 1,
-        refunds: [],
-        refundedTransactions: 0,
-      },
+      ...FEBRUARY_AND_MARCH_REVENUE,
     ];
     const range = { groupBy: 'month', from: '2026-01-15', to: '2026-03-03' };
     // T1 (January 10th) is before the range; T7 (removed, March 15th) after it even with includeRemoved.

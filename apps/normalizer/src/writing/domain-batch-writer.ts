@@ -414,9 +414,11 @@ export class DomainBatchWriter {
     }
 
     for (const { table, column, rows } of earliest.values()) {
-      const written = new Set((outcomes.get(table)?.written ?? []).map(keyOf));
-      const unwritten = [...rows.entries()].filter(([key]) => !written.has(key)).map(([, row]) => row);
-      if (unwritten.length > 0) await trx.raw(EARLIEST_SQL(table, column), [JSON.stringify(unwritten)]);
+      // The upsert already lowered the columns its table spec declares, on every row it wrote.
+      const carried = column in (TABLE_SPECS[table].earliestColumns ?? {});
+      const lowered = new Set(carried ? (outcomes.get(table)?.written ?? []).map(keyOf) : []);
+      const rest = [...rows.entries()].filter(([key]) => !lowered.has(key)).map(([, row]) => row);
+      if (rest.length > 0) await trx.raw(EARLIEST_SQL(table, column), [JSON.stringify(rest)]);
     }
 
     for (const [table, byKey] of removals) {

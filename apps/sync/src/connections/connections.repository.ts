@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 
-import { SyncDatabase, Transaction } from '../database/sync-database';
+import { SyncDatabase } from '../database/sync-database';
 
 export type ConnectionStatus = 'connected' | 'invalid' | 'disconnected';
 
@@ -70,10 +70,6 @@ export class ConnectionsRepository {
       `update sync.connection set full_sync_requested_at = coalesce(full_sync_requested_at, now()) where id = ?`,
       [connectionId],
     );
-  }
-
-  public async markEnqueued(connectionId: string, trx?: Transaction): Promise<void> {
-    await this.db.query(`update sync.connection set last_enqueued_at = now() where id = ?`, [connectionId], trx);
   }
 
   public async markSucceeded(connectionId: string, full: boolean): Promise<void> {

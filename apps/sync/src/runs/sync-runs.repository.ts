@@ -76,13 +76,14 @@ export class SyncRunsRepository {
 
   /**
    * Makes a run that no worker has started yet a full one (workers read the mode from the run, not from the job).
-   * Returns the run if it was still queued.
+   * Returns whether it was still queued.
    */
-  public async upgradeQueuedToFull(runId: string): Promise<SyncRun | undefined> {
-    return this.db.one<SyncRun>(
-      `update sync.run set mode = 'full' where id = ? and status = 'queued' returning ${RUN_COLUMNS}`,
+  public async upgradeQueuedToFull(runId: string): Promise<boolean> {
+    const upgraded = await this.db.one<{ id: string }>(
+      `update sync.run set mode = 'full' where id = ? and status = 'queued' returning id`,
       [runId],
     );
+    return upgraded !== undefined;
   }
 
   public async find(runId: string): Promise<SyncRun | undefined> {

@@ -36,48 +36,46 @@ export class SyncEnqueuerService {
     syncRunId?: string;
     correlationId?: string;
   }): Promise<SyncRun | undefined> {
-    const create = () =>
-      this.runs.createQueued({
+    for (let attempt = 1; ; attempt++) {
+      const run = await this.runs.createQueued({
         id: input.syncRunId ?? randomUUID(),
         connectionId: input.connectionId,
         correlationId: input.correlationId ?? newCorrelationId(),
         reason: input.reason,
         mode: input.mode,
       });
-    let run = await create();
-    if (!run) {
-      let active = await this.runs.activeRunOf(input.connectionId);
-      // The active run may have ended between the two statements: then the connection is free (or not connected).
-      if (!active) {
-        run = await create();
-        if (!run) active = await this.runs.activeRunOf(input.connectionId);
+      if (run) {
+        await this.dispatch(run);
+        this.logger.log(
+          `Enqueued sync run '${run.id}' of connection '${run.connectionId}' (${run.reason}, ${run.mode})`,
+        );
+        return run;
       }
-      if (!run) {
-        if (active && input.mode === 'full' && active.mode !== 'full') return this.fullAfter(active, input.reason);
+      const active = await this.runs.activeRunOf(input.connectionId);
+      // The active run may have ended between the two statements: then the connection is free (or not connected).
+      if (!active && attempt === 1) continue;
+      if (active && input.mode === 'full' && active.mode !== 'full') {
+        await this.fullAfter(active, input.reason);
+      } else {
         this.logger.log(
           active
             ? `Connection '${input.connectionId}' already has run '${active.id}' ${active.status}; not enqueuing (${input.reason})`
             : `Connection '${input.connectionId}' is not connected; not enqueuing (${input.reason})`,
         );
-        return undefined;
       }
+      return undefined;
     }
-    await this.dispatch(run);
-    this.logger.log(`Enqueued sync run '${run.id}' of connection '${run.connectionId}' (${run.reason}, ${run.mode})`);
-    return run;
   }
 
-  private async fullAfter(active: SyncRun, reason: SyncReason): Promise<undefined> {
-    const upgraded = active.status === 'queued' ? await this.runs.upgradeQueuedToFull(active.id) : undefined;
-    if (upgraded) {
+  private async fullAfter(active: SyncRun, reason: SyncReason): Promise<void> {
+    if (active.status === 'queued' && (await this.runs.upgradeQueuedToFull(active.id))) {
       this.logger.log(`Queued run '${active.id}' of connection '${active.connectionId}' made full (${reason})`);
-      return undefined;
+      return;
     }
     await this.connections.requestFullSync(active.connectionId);
     this.logger.log(
       `Connection '${active.connectionId}' has run '${active.id}' running; a full sync follows it (${reason})`,
     );
-    return undefined;
   }
 
   public async dispatch(run: SyncRun): Promise<void> {
