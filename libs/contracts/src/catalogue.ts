@@ -59,7 +59,36 @@ const streamStatsV1 = z.object({
 export const SYNC_RUN_STATUSES = ['running', 'succeeded', 'partial', 'failed'] as const;
 export const CONNECTION_STATUSES = ['connected', 'invalid', 'disconnected'] as const;
 export const SYNC_MODES = ['incremental', 'full'] as const;
-export const SYNC_REASONS = ['connected', 'rotated', 'manual', 'scheduled', 'reconcile', 'retry'] as const;
+export const SYNC_REASONS = ['connected', 'rotated', 'manual', 'scheduled', 'reconcile', 'retry', 'postback'] as const;
+/** How a stream is being read: records created since the last sync, a re-read of the warm window, or all of it. */
+export const SYNC_TIERS = ['incremental', 'warm', 'full'] as const;
+export const STREAM_RUN_STATUSES = ['pending', 'running', 'succeeded', 'failed', 'unavailable', 'skipped'] as const;
+
+/** Progress of one stream within a running sync (published throttled, and kept on the run). */
+const streamProgressV1 = z.object({
+  stream,
+  status: z.enum(STREAM_RUN_STATUSES),
+  tier: z.enum(SYNC_TIERS).nullable(),
+  pages: z.number().int().nonnegative(),
+  fetched: z.number().int().nonnegative(),
+  emitted: z.number().int().nonnegative(),
+  removed: z.number().int().nonnegative(),
+  /** Pages still to read where the sync can tell (from what the last pass saw), otherwise null. */
+  estimatedPagesLeft: z.number().int().nonnegative().nullable(),
+});
+
+/**
+ * How far each freshness tier of a stream is current after a run: every record created before `newRecordsAsOf`
+ * is in; every change to a record created within the warm window (`warmWindowDays` before it) is in as of
+ * `warmAsOf`; every change and removal of any record is in as of `reconciledAt`. Null where a tier never ran.
+ */
+const streamFreshnessV1 = z.object({
+  stream,
+  newRecordsAsOf: isoTime.nullable(),
+  warmAsOf: isoTime.nullable(),
+  warmWindowDays: z.number().nonnegative().nullable(),
+  reconciledAt: isoTime.nullable(),
+});
 
 function rawKey<S extends PartnerStackStream>(name: S) {
   return `partnerstack.raw.${name}` as const;
@@ -84,13 +113,22 @@ export const MessageCatalogue = {
     [S in PartnerStackStream as `partnerstack.raw.${S}.removed`]: { schemaVersion: 1; payload: typeof rawRemovedV1 };
   }),
 
+  /** `syncRunId`: the id of the sync this event starts, chosen by credentials so it can answer for it at once. */
   'credentials.connection.connected': {
     schemaVersion: 1,
-    payload: connectionEventBase.extend({ tokenHint: z.string(), connectedAt: isoTime }),
+    payload: connectionEventBase.extend({
+      tokenHint: z.string(),
+      connectedAt: isoTime,
+      syncRunId: z.string().min(1).optional(),
+    }),
   },
   'credentials.connection.rotated': {
     schemaVersion: 1,
-    payload: connectionEventBase.extend({ tokenHint: z.string(), rotatedAt: isoTime }),
+    payload: connectionEventBase.extend({
+      tokenHint: z.string(),
+      rotatedAt: isoTime,
+      syncRunId: z.string().min(1).optional(),
+    }),
   },
   'credentials.connection.disconnected': {
     schemaVersion: 1,
@@ -148,6 +186,32 @@ export const MessageCatalogue = {
       error: z.string().nullable(),
       streams: z.array(streamStatsV1),
       nextSyncAt: isoTime.nullable(),
+      /** Per stream, how far each freshness tier is current after this run (absent from older producers). */
+      freshness: z.array(streamFreshnessV1).optional(),
+    }),
+  },
+  /** At most one every few seconds per run while it runs. */
+  'sync.run.progress': {
+    schemaVersion: 1,
+    payload: z.object({
+      connectionId: z.string().min(1),
+      syncRunId: z.string().min(1),
+      mode: z.enum(SYNC_MODES),
+      reportedAt: isoTime,
+      streams: z.array(streamProgressV1),
+    }),
+  },
+  /**
+   * A requested run (`syncRunId`) that will not run on its own: it was folded into a run that had not started yet
+   * (`mergedIntoSyncRunId`), whose outcome is its outcome. Nothing is ever merged into a run already running.
+   */
+  'sync.run.merged': {
+    schemaVersion: 1,
+    payload: z.object({
+      connectionId: z.string().min(1),
+      syncRunId: z.string().min(1),
+      mergedIntoSyncRunId: z.string().min(1),
+      mergedAt: isoTime,
     }),
   },
   /** PartnerStack answered 401 during a sync: the agency revoked the token. */
@@ -178,6 +242,9 @@ export const RawRemovedKey = removedKey;
 export type RawPagePayload = z.infer<typeof rawPageV2>;
 export type RawRemovedPayload = z.infer<typeof rawRemovedV1>;
 export type StreamStats = z.infer<typeof streamStatsV1>;
+export type StreamProgress = z.infer<typeof streamProgressV1>;
+export type StreamFreshness = z.infer<typeof streamFreshnessV1>;
+export type SyncTier = (typeof SYNC_TIERS)[number];
 
 export function isRoutingKey(value: string): value is RoutingKey {
   return Object.prototype.hasOwnProperty.call(MessageCatalogue, value);

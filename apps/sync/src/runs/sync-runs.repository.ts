@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 
-import { PartnerStackStream, StreamStats } from '@pp/contracts';
+import { PartnerStackStream, StreamStats, SYNC_REASONS } from '@pp/contracts';
 
 import { SyncDatabase, Transaction } from '../database/sync-database';
 
 export type SyncMode = 'incremental' | 'full';
-export type SyncReason = 'connected' | 'rotated' | 'manual' | 'scheduled' | 'reconcile' | 'retry';
+export type SyncReason = (typeof SYNC_REASONS)[number];
 export type RunStatus = 'queued' | 'running' | 'succeeded' | 'partial' | 'failed';
 export type StreamStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'unavailable' | 'skipped';
 
