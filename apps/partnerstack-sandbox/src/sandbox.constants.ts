@@ -106,3 +106,63 @@ export const USD_CENTS_PER_MINOR_UNIT: Readonly<Record<(typeof CURRENCIES)[numbe
 };
 
 export const DAY_MS = 86_400_000;
+
+/**
+ * Records change at any age, not only in the first weeks (issue 12). §3.6 puts reward status changes within ~45
+ * days of creation, §6 asks the fake to bump `updated_at` on every change and §11 describes clawbacks; how often
+ * the rarer, later changes happen is not documented anywhere [I], so each one is a share and a window here.
+ */
+
+/** [I] §3.6: rewards normally leave pending/hold/approved within ~45 days; the sync must re-read a trailing window. */
+export const USUAL_REWARD_CHANGE_DAYS = 45;
+/**
+ * [I] §3.6, §4.1: a share of rewards stays open (pending, hold or approved and unpaid) long past the usual window,
+ * for example while a vendor's invoice fails (§11 "a vendor's failed invoice delays every reward on it"), and is
+ * then paid on a payout run or declined.
+ */
+export const LONG_OPEN_REWARD_SHARE = 0.05;
+/** [I] Days after creation at which a long-open reward is finally approved, paid or declined. */
+export const LONG_OPEN_REWARD_DAYS = { min: 60, max: 240 } as const;
+/** [I] Share of long-open rewards that end declined rather than paid. */
+export const LONG_OPEN_REWARD_DECLINED_SHARE = 0.3;
+
+/** [I] §4.1, §6: transactions are refunded (`archived: true`) mostly soon after the sale... */
+export const EARLY_REFUND_SHARE = 0.06;
+export const EARLY_REFUND_DAYS = { min: 1, max: 25 } as const;
+/** [I] ...and a tail of them much later, up to 90 days (refund policies of annual plans). */
+export const LATE_REFUND_SHARE = 0.025;
+export const LATE_REFUND_DAYS = { min: 26, max: 90 } as const;
+
+/**
+ * [C] §11 "Clawbacks and Incorrect Rewards": when a transaction whose reward was already paid is refunded, a
+ * negative reward of the same amount is booked at the refund (same currency, partnership, customer and source
+ * transaction) [I: that PartnerStack books it automatically on a refund, and its wording]. It is `approved` at once
+ * and netted into the next payout run of its currency whose total stays above zero ([C] §11: a negative balance
+ * blocks withdrawals, so a payout never goes out at or below zero; [I] balances per currency, not per program).
+ */
+export const CLAWBACK_DESCRIPTION = (reversedRewardKey: string) =>
+  `Clawback of ${reversedRewardKey}: customer refunded`;
+
+/** [I] §4.1, §3.6: customers are archived, or deleted upstream (they vanish from the API), at any age too. */
+export const LATE_CUSTOMER_ARCHIVE_SHARE = 0.03;
+export const LATE_CUSTOMER_REMOVAL_SHARE = 0.01;
+export const LATE_CUSTOMER_CHANGE_DAYS = { min: 90, max: 400 } as const;
+
+/**
+ * [C] §5, §11: postbacks fire on `action_created` and on reward ("commission") creation; [I] the reward event's
+ * name and the body `{"event": …, "data": {"key", "created_at"}}` (the documented event list and payloads are
+ * truncated, open question 9). No signature [C-absence].
+ */
+export const POSTBACK_EVENTS = { action: 'action_created', reward: 'reward_created' } as const;
+/** [C] §5, §11: what the dashboard's test button sends. */
+export const POSTBACK_TEST_PAYLOAD = { event: 'test', data: { message: 'Test event sent!' } } as const;
+/**
+ * Sandbox safety, not PartnerStack: calls per advance (beyond it the oldest events are sent and the rest coalesce
+ * into one call for the newest), per-call timeout, and the only hosts a postback may target, so the admin API
+ * can never aim the sandbox at anything but a test receiver on the same machine.
+ */
+export const POSTBACK_MAX_CALLS_PER_ADVANCE = 20;
+export const POSTBACK_TIMEOUT_MS = 2000;
+export const POSTBACK_URL_MAX_LENGTH = 2048;
+export const POSTBACK_LOOPBACK_HOSTNAMES = ['localhost', '[::1]'] as const;
+export const POSTBACK_LOOPBACK_IPV4 = /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;

@@ -9,6 +9,7 @@ import { SandboxSettings } from './agencies/sandbox-settings';
 import { PartnerApiController } from './api/partner-api.controller';
 import { TrafficService } from './api/traffic.service';
 import { sandboxEnvSchema } from './config/sandbox.env';
+import { PostbacksModule } from './postbacks/postbacks.module';
 
 @Module({
   imports: [
@@ -16,6 +17,7 @@ import { sandboxEnvSchema } from './config/sandbox.env';
     LoggingModule.forRoot('partnerstack-sandbox'),
     MetricsModule,
     HealthModule.forRoot([]),
+    PostbacksModule,
   ],
   controllers: [PartnerApiController, AdminController],
   providers: [SandboxSettings, AgencyRegistry, TrafficService],

@@ -1,4 +1,15 @@
-import { Body, Controller, Delete, Get, HttpCode, Post, Put, Req, UnauthorizedException } from '@nestjs/common';
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Post,
+  Put,
+  Req,
+  UnauthorizedException,
+} from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 
@@ -7,7 +18,9 @@ import { AgencyRegistry } from '../agencies/agency-registry.service';
 import { SandboxSettings } from '../agencies/sandbox-settings';
 import { SandboxCaller, sandboxCaller } from '../api/bearer-token';
 import { TrafficService } from '../api/traffic.service';
-import { ADMIN_PREFIX } from '../sandbox.constants';
+import { postbackBatch } from '../postbacks/postback-events';
+import { PostbackService } from '../postbacks/postback.service';
+import { ADMIN_PREFIX, POSTBACK_MAX_CALLS_PER_ADVANCE } from '../sandbox.constants';
 import { AdvanceDto, ConfigureAgencyDto, FaultSettingsDto } from './admin.dto';
 
 /**
@@ -22,6 +35,7 @@ export class AdminController {
     private readonly agencies: AgencyRegistry,
     private readonly traffic: TrafficService,
     private readonly settings: SandboxSettings,
+    private readonly postbacks: PostbackService,
   ) {}
 
   @Get('agency')
@@ -32,7 +46,7 @@ export class AdminController {
   }
 
   @Put('agency')
-  @ApiOperation({ summary: 'Size, deals/leads visibility and faults of one agency' })
+  @ApiOperation({ summary: 'Size, deals/leads visibility, postback URL and faults of one agency' })
   public configure(@Req() request: Request, @Body() body: ConfigureAgencyDto) {
     const caller = this.caller(request);
     return this.describe(
@@ -40,6 +54,7 @@ export class AdminController {
         records: body.records,
         dealsVisible: body.dealsVisible,
         leadsVisible: body.leadsVisible,
+        postbackUrl: body.postbackUrl,
         faults: body.faults ? stripUndefined(body.faults) : undefined,
       }),
     );
@@ -47,10 +62,32 @@ export class AdminController {
 
   @Post('agency/advance')
   @HttpCode(200)
-  @ApiOperation({ summary: "Moves the agency's clock forward by N days and returns the new ground truth" })
+  @ApiOperation({
+    summary: "Moves the agency's clock forward by N days and returns the new ground truth; postbacks follow",
+  })
   public advance(@Req() request: Request, @Body() body: AdvanceDto) {
     const caller = this.caller(request);
-    return this.agencies.groundTruth(this.agencies.advance(caller.fingerprint, caller.token, body.days));
+    const from = this.agencies.agency(caller.fingerprint, caller.token).now;
+    const agency = this.agencies.advance(caller.fingerprint, caller.token, body.days);
+    const url = agency.config.postbackUrl;
+    if (url) {
+      this.postbacks.enqueue(
+        caller.fingerprint,
+        url,
+        postbackBatch(agency, from, agency.now, POSTBACK_MAX_CALLS_PER_ADVANCE),
+      );
+    }
+    return this.agencies.groundTruth(agency);
+  }
+
+  @Post('agency/postback-test')
+  @HttpCode(200)
+  @ApiOperation({ summary: "Sends PartnerStack's test postback to the agency's postback URL and reports the outcome" })
+  public postbackTest(@Req() request: Request) {
+    const caller = this.caller(request);
+    const url = this.agencies.agency(caller.fingerprint, caller.token).config.postbackUrl;
+    if (!url) throw new BadRequestException('No postbackUrl set for this agency: PUT /admin/agency {"postbackUrl": …}');
+    return this.postbacks.sendTest(url);
   }
 
   @Get('agency/ground-truth')
@@ -108,6 +145,7 @@ export class AdminController {
   @ApiOperation({ summary: 'Forgets every agency, statistic and global fault set at run time' })
   public reset(): void {
     this.agencies.reset();
+    this.postbacks.resetStats();
     this.traffic.resetStats();
     this.traffic.resetLimits();
     this.settings.apply({
@@ -132,6 +170,8 @@ export class AdminController {
       dealsVisible: this.agencies.streamAvailable(agency, 'deals'),
       leadsVisible: this.agencies.streamAvailable(agency, 'leads'),
       faults: this.agencies.faultsFor(agency.fingerprint),
+      postbackUrl: agency.config.postbackUrl,
+      postbacks: this.postbacks.statsFor(agency.fingerprint),
     };
   }
 }

@@ -7,11 +7,14 @@ import {
   IsInt,
   IsNumber,
   IsOptional,
+  IsString,
   Max,
   Min,
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
+
+import { IsPostbackUrl } from '../postbacks/postback-url';
 
 export class FaultSettingsDto {
   @ApiPropertyOptional({ description: 'Requests per minute per token; null or 0 removes the limit' })
@@ -67,6 +70,17 @@ export class ConfigureAgencyDto {
   @ValidateIf((_, value) => value !== null && value !== undefined)
   @IsBoolean()
   leadsVisible?: boolean | null;
+
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    description:
+      'Where postbacks go after each advance (action_created, reward_created); only loopback http(s) URLs; null: none',
+  })
+  @ValidateIf((_, value) => value !== null && value !== undefined)
+  @IsString()
+  @IsPostbackUrl()
+  postbackUrl?: string | null;
 
   @ApiPropertyOptional({
     type: FaultSettingsDto,

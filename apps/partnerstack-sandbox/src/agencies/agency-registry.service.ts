@@ -16,6 +16,7 @@ export interface AgencyConfigChange {
   records?: number;
   dealsVisible?: boolean | null;
   leadsVisible?: boolean | null;
+  postbackUrl?: string | null;
   faults?: Partial<{ [K in keyof FaultSettings]: FaultSettings[K] | null }>;
 }
 
@@ -56,6 +57,7 @@ export class AgencyRegistry {
     }
     if (change.dealsVisible !== undefined) config.dealsVisible = change.dealsVisible;
     if (change.leadsVisible !== undefined) config.leadsVisible = change.leadsVisible;
+    if (change.postbackUrl !== undefined) config.postbackUrl = change.postbackUrl;
     for (const [name, value] of Object.entries(change.faults ?? {})) {
       const key = name as keyof FaultSettings;
       if (value === null) delete config.faults[key];
@@ -103,6 +105,7 @@ export class AgencyRegistry {
           dealsVisible: null,
           leadsVisible: null,
           faults: {},
+          postbackUrl: null,
         },
         usedAt: Date.now(),
       };

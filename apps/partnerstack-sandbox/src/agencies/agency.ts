@@ -24,6 +24,8 @@ export interface AgencyConfig {
   dealsVisible: boolean | null;
   leadsVisible: boolean | null;
   faults: Partial<FaultSettings>;
+  /** Loopback URL PartnerStack-style postbacks go to after each advance; null: none. */
+  postbackUrl: string | null;
 }
 
 export interface Clock {

@@ -1,4 +1,11 @@
-import { CURRENCIES } from '../sandbox.constants';
+import { REWARD_FATE } from '../generation/agency-data';
+import {
+  CURRENCIES,
+  DAY_MS,
+  EARLY_REFUND_DAYS,
+  LATE_CUSTOMER_CHANGE_DAYS,
+  USUAL_REWARD_CHANGE_DAYS,
+} from '../sandbox.constants';
 import type { Agency } from './agency';
 import { amountUsd, rewardState } from './record-views';
 
@@ -22,20 +29,26 @@ export interface GroundTruth {
     partnerships: { count: number; archived: number; includingArchived: number };
     customers: { count: number; archived: number; paying: number; withoutEmail: number };
     transactions: { count: number; refunded: number };
-    rewards: { count: number; oneOff: number };
+    /** `clawbacks`: negative rewards reversing paid rewards whose transaction was refunded (included in `count`). */
+    rewards: { count: number; oneOff: number; clawbacks: number };
     payouts: { count: number };
     actions: { count: number; archived: number };
     marketplace_programs: { count: number };
     deals: { count: number; available: boolean };
     leads: { count: number; available: boolean };
   };
-  /** Money per currency, in minor units. Refunded transactions are included in `transactions`. */
+  /**
+   * Money per currency, in minor units. Refunded transactions are included in `transactions`; clawbacks (negative)
+   * in `rewards`, which is therefore net, and again on their own in `clawbacks`. Payouts are net of the clawbacks
+   * they took.
+   */
   perCurrency: Record<
     string,
     {
       transactions: MoneyCount & { amountUsd: number };
       refundedTransactions: MoneyCount;
       rewards: MoneyCount;
+      clawbacks: MoneyCount;
       payouts: MoneyCount;
     }
   >;
@@ -55,6 +68,17 @@ export interface GroundTruth {
   rewardsByPaymentStatus: Record<string, number>;
   /** Records created by now that have since vanished from the API. */
   removed: { customers: number; transactions: number; actions: number; deals: number };
+  /**
+   * Changes, by now, later than a sync looking only at recent records would expect: visible rewards whose
+   * `updated_at` is more than 45 days after `created_at` (§3.6), visible transactions refunded more than 25 days
+   * after the sale, visible customers archived and customers removed more than 90 days after creation.
+   */
+  lateChanges: {
+    rewardsChangedAfter45Days: number;
+    transactionsRefundedAfter25Days: number;
+    customersArchivedAfter90Days: number;
+    customersRemovedAfter90Days: number;
+  };
 }
 
 /** Counts and sums over everything the Partner API would return for this agency right now. */
@@ -67,6 +91,7 @@ export function computeGroundTruth(agency: Agency, available: { deals: boolean; 
       transactions: { count: 0, amount: 0, amountUsd: 0 },
       refundedTransactions: { count: 0, amount: 0 },
       rewards: { count: 0, amount: 0 },
+      clawbacks: { count: 0, amount: 0 },
       payouts: { count: 0, amount: 0 },
     });
   const perProgram: GroundTruth['perProgram'] = {};
@@ -84,16 +109,27 @@ export function computeGroundTruth(agency: Agency, available: { deals: boolean; 
     return key;
   });
   const removed = { customers: 0, transactions: 0, actions: 0, deals: 0 };
+  const lateChanges = {
+    rewardsChangedAfter45Days: 0,
+    transactionsRefundedAfter25Days: 0,
+    customersArchivedAfter90Days: 0,
+    customersRemovedAfter90Days: 0,
+  };
+  const lateCustomerMs = LATE_CUSTOMER_CHANGE_DAYS.min * DAY_MS;
 
   const customers = { count: 0, archived: 0, paying: 0, withoutEmail: 0 };
   const table = data.customers;
   for (let i = 0; i < table.length && table.createdAt[i] <= now; i++) {
     if (table.vanishAt[i] <= now) {
       removed.customers++;
+      if (table.vanishAt[i] - table.createdAt[i] > lateCustomerMs) lateChanges.customersRemovedAfter90Days++;
       continue;
     }
     customers.count++;
     if (table.t2[i] <= now) customers.archived++;
+    if (table.t2[i] <= now && table.t2[i] - table.createdAt[i] > lateCustomerMs) {
+      lateChanges.customersArchivedAfter90Days++;
+    }
     if (table.t1[i] <= now) customers.paying++;
     if (!views.customerEmail(i)) customers.withoutEmail++;
     perProgram[partnershipKeys[table.partnership[i]]].customers++;
@@ -116,13 +152,14 @@ export function computeGroundTruth(agency: Agency, available: { deals: boolean; 
       transactions.refunded++;
       entry.refundedTransactions.count++;
       entry.refundedTransactions.amount += tx.amount[i];
+      if (tx.t1[i] - tx.createdAt[i] > EARLY_REFUND_DAYS.max * DAY_MS) lateChanges.transactionsRefundedAfter25Days++;
     }
     const program = perProgram[partnershipKeys[tx.partnership[i]]];
     program.transactions.count++;
     program.transactions.amountUsd += usd;
   }
 
-  const rewards = { count: 0, oneOff: 0 };
+  const rewards = { count: 0, oneOff: 0, clawbacks: 0 };
   const rewardsByStatus: GroundTruth['rewardsByStatus'] = {};
   const rewardsByPaymentStatus: Record<string, number> = {};
   const rw = data.rewards;
@@ -134,6 +171,12 @@ export function computeGroundTruth(agency: Agency, available: { deals: boolean; 
     const entry = currencyEntry(rw.currency[i]);
     entry.rewards.count++;
     entry.rewards.amount += rw.amount[i];
+    if (rw.fate[i] & REWARD_FATE.clawback) {
+      rewards.clawbacks++;
+      entry.clawbacks.count++;
+      entry.clawbacks.amount += rw.amount[i];
+    }
+    if (state.updatedAt - rw.createdAt[i] > USUAL_REWARD_CHANGE_DAYS * DAY_MS) lateChanges.rewardsChangedAfter45Days++;
     const status = (rewardsByStatus[state.status] ??= { count: 0, amountByCurrency: {} });
     status.count++;
     status.amountByCurrency[currency] = (status.amountByCurrency[currency] ?? 0) + rw.amount[i];
@@ -202,5 +245,6 @@ export function computeGroundTruth(agency: Agency, available: { deals: boolean; 
     rewardsByStatus,
     rewardsByPaymentStatus,
     removed,
+    lateChanges,
   };
 }

@@ -1,5 +1,5 @@
 import { hash32, hashPick, hashUnit, Seed } from '../generation/prng';
-import { AgencyData, DEAL_FATE, LEAD_OUTCOMES, Payout, REWARD_FATE } from '../generation/agency-data';
+import { AgencyData, DEAL_FATE, LEAD_OUTCOMES, Payout, payoutId, REWARD_FATE } from '../generation/agency-data';
 import { opaqueKey, RecordKeyCodec } from '../generation/record-keys';
 import {
   ACTION_TYPES,
@@ -15,7 +15,14 @@ import {
   PRODUCTS,
   SUB_IDS,
 } from '../generation/vocabulary';
-import { CURRENCIES, DAY_MS, DECLINE_REASONS, KEY_PREFIXES, USD_CENTS_PER_MINOR_UNIT } from '../sandbox.constants';
+import {
+  CLAWBACK_DESCRIPTION,
+  CURRENCIES,
+  DAY_MS,
+  DECLINE_REASONS,
+  KEY_PREFIXES,
+  USD_CENTS_PER_MINOR_UNIT,
+} from '../sandbox.constants';
 
 export type JsonRecord = Record<string, unknown> & { key: string; created_at: number; updated_at: number };
 
@@ -93,19 +100,17 @@ export function rewardState(data: AgencyData, index: number, now: number): Rewar
     return state;
   }
   if (endAt <= now) {
-    const date = new Date(endAt);
     Object.assign(state, {
       status: 'paid',
       paymentStatus: now < endAt + DAY_MS ? 'in_transit' : 'withdrawn',
       updatedAt: now < endAt + DAY_MS ? endAt : endAt + DAY_MS,
       paidAt: endAt,
-      payoutId: (date.getUTCFullYear() * 12 + date.getUTCMonth()) * 10 + table.currency[index],
+      payoutId: payoutId(endAt, table.currency[index]),
     });
     if (outcome === REWARD_FATE.paidThenRefunded) {
+      // A refund while the payment is still in transit ends it too: the refund is the last word.
       const refundAt = data.transactions.t1[table.ref[index]];
-      if (refundAt <= now && refundAt > state.updatedAt) {
-        Object.assign(state, { paymentStatus: 'paid_and_refunded', updatedAt: refundAt });
-      }
+      if (refundAt <= now) Object.assign(state, { paymentStatus: 'paid_and_refunded', updatedAt: refundAt });
     }
   }
   return state;
@@ -323,6 +328,9 @@ export class RecordViews {
     const table = this.data.rewards;
     const partnership = this.data.partnerships[table.partnership[index]];
     if (table.fate[index] & REWARD_FATE.oneOff) return 'Flat reward for a qualified signup';
+    if (table.fate[index] & REWARD_FATE.clawback) {
+      return CLAWBACK_DESCRIPTION(this.codecs.rewards.encode(this.data.reversedReward(index)));
+    }
     return `${partnership.percentRate}% of every payment for 12 months`;
   }
 
@@ -367,7 +375,7 @@ export class RecordViews {
           ? { type: 'transaction', key: this.codecs.transactions.encode(transaction) }
           : { type: 'manual', key: null },
       transaction: transaction >= 0 ? this.transactionSummary(transaction, now) : null,
-      creation_source: transaction >= 0 ? 'trigger' : 'manual',
+      creation_source: transaction >= 0 && !(table.fate[index] & REWARD_FATE.clawback) ? 'trigger' : 'manual',
       decline_reason: state.declineReason,
       payment_date: state.paidAt,
       payout_id: state.payoutId,

@@ -8,6 +8,8 @@ export interface CallStats {
   rateLimited: number;
   injectedErrors: number;
   cutConnections: number;
+  /** Most requests served in any 60-second window since the stats were reset. */
+  peakPerMinute: number;
 }
 
 interface Bucket {
@@ -29,7 +31,38 @@ function requestsCounter(): Counter<'endpoint' | 'status'> {
 }
 
 function emptyStats(): CallStats {
-  return { requests: 0, byEndpoint: {}, byStatus: {}, rateLimited: 0, injectedErrors: 0, cutConnections: 0 };
+  return {
+    requests: 0,
+    byEndpoint: {},
+    byStatus: {},
+    rateLimited: 0,
+    injectedErrors: 0,
+    cutConnections: 0,
+    peakPerMinute: 0,
+  };
+}
+
+const MINUTE_MS = 60_000;
+
+/**
+ * The times of the requests of the last minute, oldest first, to know the busiest 60-second window so far: every
+ * window's count peaks at one of its requests, so counting at each request finds the maximum.
+ */
+class MinuteWindow {
+  private times: number[] = [];
+  private oldest = 0;
+
+  /** The number of requests in the minute ending now, this one included. */
+  public add(now: number): number {
+    this.times.push(now);
+    while (this.times[this.oldest] <= now - MINUTE_MS) this.oldest++;
+    // Compacts now and then instead of shifting on every request.
+    if (this.oldest > 1_024 && this.oldest * 2 > this.times.length) {
+      this.times = this.times.slice(this.oldest);
+      this.oldest = 0;
+    }
+    return this.times.length - this.oldest;
+  }
 }
 
 /**
@@ -41,6 +74,8 @@ export class TrafficService {
   private readonly buckets = new Map<string, Bucket>();
   private readonly stats = new Map<string, CallStats>();
   private readonly total = emptyStats();
+  private readonly windows = new Map<string, MinuteWindow>();
+  private totalWindow = new MinuteWindow();
   private readonly requests = requestsCounter();
 
   /** 0 when the request may proceed, else the milliseconds until it could. */
@@ -72,6 +107,14 @@ export class TrafficService {
       stats = emptyStats();
       this.stats.set(fingerprint, stats);
     }
+    const now = Date.now();
+    let window = this.windows.get(fingerprint);
+    if (!window) {
+      window = new MinuteWindow();
+      this.windows.set(fingerprint, window);
+    }
+    stats.peakPerMinute = Math.max(stats.peakPerMinute, window.add(now));
+    this.total.peakPerMinute = Math.max(this.total.peakPerMinute, this.totalWindow.add(now));
     for (const target of [stats, this.total]) {
       target.requests++;
       target.byEndpoint[endpoint] = (target.byEndpoint[endpoint] ?? 0) + 1;
@@ -86,16 +129,24 @@ export class TrafficService {
     return this.stats.get(fingerprint) ?? emptyStats();
   }
 
-  public allStats(): { total: CallStats; agencies: Record<string, CallStats> } {
-    return { total: this.total, agencies: Object.fromEntries(this.stats) };
+  /** `peakRequestsPerMinute`: the busiest minute over every token together, e.g. against a budget per IP. */
+  public allStats(): { total: CallStats; agencies: Record<string, CallStats>; peakRequestsPerMinute: number } {
+    return {
+      total: this.total,
+      agencies: Object.fromEntries(this.stats),
+      peakRequestsPerMinute: this.total.peakPerMinute,
+    };
   }
 
   public resetStats(fingerprint?: string): void {
     if (fingerprint) {
       this.stats.delete(fingerprint);
+      this.windows.delete(fingerprint);
       return;
     }
     this.stats.clear();
+    this.windows.clear();
+    this.totalWindow = new MinuteWindow();
     Object.assign(this.total, emptyStats());
   }
 

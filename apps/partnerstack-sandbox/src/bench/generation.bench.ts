@@ -17,7 +17,7 @@ function main(): void {
   const agency = new Agency(
     'bench',
     seedFrom('partnerstack-sandbox:sandbox_bench'),
-    { records, daysAdvanced: 0, dealsVisible: null, leadsVisible: null, faults: {} },
+    { records, daysAdvanced: 0, dealsVisible: null, leadsVisible: null, faults: {}, postbackUrl: null },
     { clockStart: Date.parse('2026-06-01T00:00:00Z'), historyDays: 365 },
   );
   const generatedMs = performance.now() - started;

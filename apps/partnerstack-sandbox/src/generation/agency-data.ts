@@ -3,12 +3,23 @@ import {
   DAY_MS,
   DEALS_AND_LEADS_VISIBLE_SHARE,
   DECLINE_REASONS,
+  EARLY_REFUND_DAYS,
+  EARLY_REFUND_SHARE,
+  LATE_CUSTOMER_ARCHIVE_SHARE,
+  LATE_CUSTOMER_CHANGE_DAYS,
+  LATE_CUSTOMER_REMOVAL_SHARE,
+  LATE_REFUND_DAYS,
+  LATE_REFUND_SHARE,
+  LONG_OPEN_REWARD_DAYS,
+  LONG_OPEN_REWARD_DECLINED_SHARE,
+  LONG_OPEN_REWARD_SHARE,
   PAYOUT_DAY_OF_MONTH,
   PAYOUT_HOUR_UTC,
   REFUND_DECLINE_REASON,
 } from '../sandbox.constants';
 import { EventTable } from './event-table';
-import { hash32, Prng, Seed } from './prng';
+import { hash32, hashUnit, Prng, Seed } from './prng';
+import { TimedQueue } from './timed-queue';
 import {
   ACTION_TYPES,
   CATEGORIES,
@@ -56,7 +67,7 @@ export interface Payout {
   rewards: number;
 }
 
-/** Reward `fate` bits: the outcome decided at creation, plus two flags. */
+/** Reward `fate` bits: the outcome decided at creation, plus flags. */
 export const REWARD_FATE = {
   paid: 0,
   declined: 1,
@@ -65,12 +76,21 @@ export const REWARD_FATE = {
   outcomeMask: 0x7,
   drip: 0x8,
   oneOff: 0x10,
+  /** A negative reward reversing a paid reward whose transaction was refunded (§11). */
+  clawback: 0x20,
 } as const;
 
 export const DEAL_FATE = { won: 0, lost: 1 } as const;
 export const LEAD_OUTCOMES = ['closed won', 'closed lost', 'dead', 'closed'] as const;
 
 const DRIP_DELAY_MS = 30 * DAY_MS;
+const OTHER_DECLINE_REASONS = DECLINE_REASONS.filter((reason) => reason !== REFUND_DECLINE_REASON);
+/**
+ * Salts of the per-record hashes behind the later changes (late refunds, long-open rewards, late customer
+ * archives and removals). They stay off the main random stream, so adding them left every other draw, and with it
+ * every record that none of them touches, as it was. Each uses its salt and the next two.
+ */
+const LATE_SALT = { refund: 40, rewardOpen: 43, customerArchive: 46, customerRemoval: 49, rewardOpenVariant: 52 };
 const SAME_MILLISECOND_SHARE = 0.12;
 const EVENT_WEIGHTS = [
   ['customer', 0.22],
@@ -123,6 +143,8 @@ export class AgencyData {
   private payers: Uint32Array;
   private payerCount = 0;
   private nextAt: number;
+  /** Records and changes that happen after the event that decided them: clawbacks and their netting. */
+  private readonly future = new TimedQueue<{ kind: 'clawback' | 'net'; reward: number }>();
 
   constructor(private readonly shape: AgencyShape) {
     const { seed, records, clockStart, historyDays } = shape;
@@ -148,12 +170,29 @@ export class AgencyData {
     this.extendTo(clockStart);
   }
 
+  /**
+   * Future entries due before an event are served before it, and those due by `until` before returning, so an
+   * entry lands between the same events, and gets the same index, however time is sliced.
+   */
   public extendTo(until: number): void {
     while (this.nextAt <= until) {
+      // Checked here rather than in serveFuture: this runs once per generated event.
+      if (this.future.nextTime < this.nextAt) this.serveFuture(this.nextAt, false);
       this.emit(this.nextAt);
       this.nextAt = this.rng.chance(SAME_MILLISECOND_SHARE) ? this.nextAt : this.nextAt + this.gap();
     }
+    this.serveFuture(until, true);
     this.generatedUntil = Math.max(this.generatedUntil, until);
+  }
+
+  /** The paid reward a clawback reverses: the first reward created with the clawback's transaction. */
+  public reversedReward(clawback: number): number {
+    const rewards = this.rewards;
+    const transaction = rewards.ref[clawback];
+    for (let index = rewards.lowerBound(this.transactions.createdAt[transaction]); index < clawback; index++) {
+      if (rewards.ref[index] === transaction) return index;
+    }
+    throw new Error(`clawback ${clawback} reverses no reward`);
   }
 
   public recordCount(): number {
@@ -182,6 +221,51 @@ export class AgencyData {
     return [...this.payouts.values()]
       .filter((payout) => payout.createdAt <= now)
       .sort((a, b) => a.createdAt - b.createdAt || a.id - b.id);
+  }
+
+  private serveFuture(time: number, inclusive: boolean): void {
+    for (let entry = this.future.popBefore(time, inclusive); entry; entry = this.future.popBefore(time, inclusive)) {
+      if (entry.item.kind === 'clawback') this.bookClawback(entry.time, entry.item.reward);
+      else this.netClawback(entry.time, entry.item.reward);
+    }
+  }
+
+  private bookClawback(at: number, reversed: number): void {
+    const table = this.rewards;
+    const reward = table.add(at);
+    table.ref[reward] = table.ref[reversed];
+    table.partnership[reward] = table.partnership[reversed];
+    table.currency[reward] = table.currency[reversed];
+    table.amount[reward] = -table.amount[reversed];
+    table.t1[reward] = at;
+    table.fate[reward] = REWARD_FATE.paid | REWARD_FATE.clawback;
+    this.future.push(payoutDateAfter(at + DAY_MS), { kind: 'net', reward });
+  }
+
+  /**
+   * At a payout run every positive reward it pays already exists (they are created weeks before), so whether
+   * the clawback fits is known here; if not, it waits for the next run.
+   */
+  private netClawback(payoutAt: number, reward: number): void {
+    const table = this.rewards;
+    const payout = this.payouts.get(payoutId(payoutAt, table.currency[reward]));
+    if (payout && payout.amount + table.amount[reward] > 0) {
+      table.t2[reward] = payoutAt;
+      payout.amount += table.amount[reward];
+      payout.rewards += 1;
+    } else {
+      this.future.push(payoutDateAfter(payoutAt), { kind: 'net', reward });
+    }
+  }
+
+  private lateChance(salt: number, index: number, share: number): boolean {
+    return hashUnit(this.shape.seed, salt + 2, index) < share;
+  }
+
+  /** Milliseconds after creation, a whole number of days in `window` plus a time of day. */
+  private lateOffset(salt: number, index: number, window: { min: number; max: number }): number {
+    const days = window.min + (hash32(this.shape.seed, salt, index) % (window.max - window.min + 1));
+    return days * DAY_MS + (hash32(this.shape.seed, salt + 1, index) % DAY_MS);
   }
 
   private gap(): number {
@@ -289,7 +373,10 @@ export class AgencyData {
     return candidates[candidates.length - 1].index;
   }
 
-  /** t1: first payment (has_paid from then), t2: archived at; extra: country; currency: the country's. */
+  /**
+   * t1: first payment (has_paid from then), t2: archived at; extra: country; currency: the country's. Most
+   * archives and removals come within months, a tail of them at any age (LATE_CUSTOMER_*).
+   */
   private addCustomer(at: number): void {
     const rng = this.rng;
     const table = this.customers;
@@ -300,6 +387,18 @@ export class AgencyData {
     table.currency[index] = CURRENCIES.indexOf(COUNTRIES[country][1]);
     if (rng.chance(0.05)) table.t2[index] = at + rng.int(10, 200) * DAY_MS + rng.int(0, DAY_MS - 1);
     if (rng.chance(0.004)) table.vanishAt[index] = at + rng.int(1, 90) * DAY_MS;
+    if (
+      table.t2[index] === Infinity &&
+      this.lateChance(LATE_SALT.customerArchive, index, LATE_CUSTOMER_ARCHIVE_SHARE)
+    ) {
+      table.t2[index] = at + this.lateOffset(LATE_SALT.customerArchive, index, LATE_CUSTOMER_CHANGE_DAYS);
+    }
+    if (
+      table.vanishAt[index] === Infinity &&
+      this.lateChance(LATE_SALT.customerRemoval, index, LATE_CUSTOMER_REMOVAL_SHARE)
+    ) {
+      table.vanishAt[index] = at + this.lateOffset(LATE_SALT.customerRemoval, index, LATE_CUSTOMER_CHANGE_DAYS);
+    }
     if (rng.chance(0.5)) {
       if (this.payerCount === this.payers.length) {
         const wider = new Uint32Array(this.payers.length * 2);
@@ -322,7 +421,11 @@ export class AgencyData {
     table.currency[index] = currency;
     table.amount[index] = CURRENCIES[currency] === 'JPY' ? rng.pick(JPY_PRICES) : rng.pick(TRANSACTION_PRICES);
     table.extra[index] = rng.int(0, PRODUCTS.length - 1);
-    if (rng.chance(0.06)) table.t1[index] = at + rng.int(1, 25) * DAY_MS + rng.int(0, DAY_MS - 1);
+    if (rng.chance(EARLY_REFUND_SHARE)) {
+      table.t1[index] = at + rng.int(EARLY_REFUND_DAYS.min, EARLY_REFUND_DAYS.max) * DAY_MS + rng.int(0, DAY_MS - 1);
+    } else if (this.lateChance(LATE_SALT.refund, index, LATE_REFUND_SHARE)) {
+      table.t1[index] = at + this.lateOffset(LATE_SALT.refund, index, LATE_REFUND_DAYS);
+    }
     if (rng.chance(0.002)) table.vanishAt[index] = at + rng.int(1, 60) * DAY_MS;
     if (this.customers.t1[customer] > at) this.customers.t1[customer] = at;
     if (rng.chance(TRANSACTION_REWARD_SHARE)) {
@@ -347,43 +450,72 @@ export class AgencyData {
 
   /**
    * t1: approved at, t2: paid at (payout date) or declined at, t3: put on hold at; extra: decline reason.
-   * Drip rewards stay `scheduled` for 30 days first.
+   * Drip rewards stay `scheduled` for 30 days first. A refund before payout declines the reward; after payout it
+   * books a clawback at the refund.
    */
   private decideRewardFate(reward: number, at: number, refundAt: number, flags: number): void {
     const rng = this.rng;
     const table = this.rewards;
     const drip = flags === 0 && rng.chance(0.05);
     const start = drip ? at + DRIP_DELAY_MS : at;
-    let fate: number;
+    let declinedAt = Infinity;
+    let reason = 0;
+    let approvedAt = Infinity;
     if (rng.chance(0.08)) {
-      fate = REWARD_FATE.declined;
-      table.t2[reward] = start + rng.int(2, 20) * DAY_MS + rng.int(0, DAY_MS - 1);
-      const reasons = DECLINE_REASONS.filter((reason) => reason !== REFUND_DECLINE_REASON);
-      table.extra[reward] = DECLINE_REASONS.indexOf(rng.pick(reasons));
+      declinedAt = start + rng.int(2, 20) * DAY_MS + rng.int(0, DAY_MS - 1);
+      reason = DECLINE_REASONS.indexOf(rng.pick(OTHER_DECLINE_REASONS));
     } else {
-      let approvedAt = start + rng.int(5, 30) * DAY_MS + rng.int(0, DAY_MS - 1);
+      approvedAt = start + rng.int(5, 30) * DAY_MS + rng.int(0, DAY_MS - 1);
       if (rng.chance(0.07)) {
         table.t3[reward] = start + rng.int(1, 4) * DAY_MS;
         approvedAt += rng.int(10, 40) * DAY_MS;
       }
-      table.t1[reward] = approvedAt;
-      const paidAt = payoutDateAfter(approvedAt + DAY_MS);
-      if (refundAt < paidAt) {
-        fate = REWARD_FATE.refundDeclined;
-        table.t2[reward] = Math.max(refundAt, at + 1);
-        table.extra[reward] = DECLINE_REASONS.indexOf(REFUND_DECLINE_REASON);
+    }
+    let paidAt = approvedAt === Infinity ? Infinity : payoutDateAfter(approvedAt + DAY_MS);
+    if (this.lateChance(LATE_SALT.rewardOpen, reward, LONG_OPEN_REWARD_SHARE)) {
+      const settledAt = at + this.lateOffset(LATE_SALT.rewardOpen, reward, LONG_OPEN_REWARD_DAYS);
+      const variant = hash32(this.shape.seed, LATE_SALT.rewardOpenVariant, reward);
+      const declined = (variant >>> 8) / 16_777_216 < LONG_OPEN_REWARD_DECLINED_SHARE;
+      if (variant % 3 === 2) {
+        // Approved in time, but not paid (or declined) until it settles.
+        approvedAt = Math.min(approvedAt, start + 30 * DAY_MS, settledAt - DAY_MS);
       } else {
-        fate = refundAt === Infinity ? REWARD_FATE.paid : REWARD_FATE.paidThenRefunded;
-        table.t2[reward] = paidAt;
-        this.addToPayout(paidAt, table.currency[reward], table.amount[reward]);
+        // Pending, or on hold, until it settles.
+        table.t3[reward] = variant % 3 === 1 ? start + (1 + ((variant >>> 4) % 4)) * DAY_MS : Infinity;
+        approvedAt = declined ? Infinity : settledAt;
       }
+      if (declined) {
+        if (declinedAt === Infinity) {
+          reason = DECLINE_REASONS.indexOf(OTHER_DECLINE_REASONS[(variant >>> 20) % OTHER_DECLINE_REASONS.length]);
+        }
+        declinedAt = settledAt;
+        paidAt = Infinity;
+      } else {
+        declinedAt = Infinity;
+        paidAt = payoutDateAfter(Math.max(approvedAt + DAY_MS, settledAt));
+      }
+    }
+    table.t1[reward] = approvedAt;
+    let fate: number;
+    if (declinedAt !== Infinity) {
+      fate = REWARD_FATE.declined;
+      table.t2[reward] = declinedAt;
+      table.extra[reward] = reason;
+    } else if (refundAt < paidAt) {
+      fate = REWARD_FATE.refundDeclined;
+      table.t2[reward] = Math.max(refundAt, at + 1);
+      table.extra[reward] = DECLINE_REASONS.indexOf(REFUND_DECLINE_REASON);
+    } else {
+      fate = refundAt === Infinity ? REWARD_FATE.paid : REWARD_FATE.paidThenRefunded;
+      table.t2[reward] = paidAt;
+      this.addToPayout(paidAt, table.currency[reward], table.amount[reward]);
+      if (refundAt !== Infinity) this.future.push(refundAt, { kind: 'clawback', reward });
     }
     table.fate[reward] = fate | (drip ? REWARD_FATE.drip : 0) | flags;
   }
 
   private addToPayout(paidAt: number, currency: number, amount: number): void {
-    const date = new Date(paidAt);
-    const id = (date.getUTCFullYear() * 12 + date.getUTCMonth()) * 10 + currency;
+    const id = payoutId(paidAt, currency);
     const payout = this.payouts.get(id) ?? { id, createdAt: paidAt, currency, amount: 0, rewards: 0 };
     payout.amount += amount;
     payout.rewards += 1;
@@ -433,12 +565,41 @@ export class AgencyData {
   }
 }
 
+/**
+ * Payout ids and dates are asked for hundreds of thousands of times per agency, and `Date` arithmetic dominated
+ * generation; so month starts and payout runs are tabulated once (1970 to 2269) and found by arithmetic.
+ */
+const TABLE_FIRST_YEAR = 1970;
+const TABLE_MONTHS = 300 * 12;
+const MEAN_MONTH_MS = (365.2425 / 12) * DAY_MS;
+const monthStarts = Float64Array.from({ length: TABLE_MONTHS + 1 }, (_, k) => Date.UTC(TABLE_FIRST_YEAR, k, 1));
+const payoutRuns = Float64Array.from({ length: TABLE_MONTHS + 1 }, (_, k) =>
+  Date.UTC(TABLE_FIRST_YEAR, k, PAYOUT_DAY_OF_MONTH, PAYOUT_HOUR_UTC),
+);
+
+/** Months since January 1970 of `time`. */
+function monthIndex(time: number): number {
+  let k = Math.floor((time - monthStarts[0]) / MEAN_MONTH_MS);
+  if (!(k >= 1 && k < TABLE_MONTHS - 1)) {
+    const date = new Date(time);
+    return (date.getUTCFullYear() - TABLE_FIRST_YEAR) * 12 + date.getUTCMonth();
+  }
+  while (monthStarts[k] > time) k--;
+  while (monthStarts[k + 1] <= time) k++;
+  return k;
+}
+
+/** A payout's integer id, and its rewards' `payout_id`: one payout per month and currency. */
+export function payoutId(paidAt: number, currency: number): number {
+  return (TABLE_FIRST_YEAR * 12 + monthIndex(paidAt)) * 10 + currency;
+}
+
 /** The first payout run strictly after `time`. */
 export function payoutDateAfter(time: number): number {
-  const date = new Date(time);
-  let candidate = Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), PAYOUT_DAY_OF_MONTH, PAYOUT_HOUR_UTC);
-  if (candidate <= time) {
-    candidate = Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, PAYOUT_DAY_OF_MONTH, PAYOUT_HOUR_UTC);
-  }
-  return candidate;
+  const k = monthIndex(time);
+  if (k >= 0 && k < TABLE_MONTHS) return payoutRuns[k] > time ? payoutRuns[k] : payoutRuns[k + 1];
+  const year = TABLE_FIRST_YEAR + Math.floor(k / 12);
+  const month = k - Math.floor(k / 12) * 12;
+  const run = Date.UTC(year, month, PAYOUT_DAY_OF_MONTH, PAYOUT_HOUR_UTC);
+  return run > time ? run : Date.UTC(year, month + 1, PAYOUT_DAY_OF_MONTH, PAYOUT_HOUR_UTC);
 }
