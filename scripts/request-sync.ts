@@ -6,7 +6,8 @@
  *
  * Without `--connection`, the org's connected connection is looked up in the sync service's own table
  * (DATABASE_URL). The message is `sync.requested`, built and validated by @pp/messaging's publisher like any
- * service's, and the scheduler enqueues it unless the org already has a sync queued or running.
+ * service's. The scheduler runs it under its `syncRunId`, or merges it into a sync not started yet
+ * (`sync.run.merged`), or runs it right after the sync that is running (docs/sync.md, "Scheduler").
  */
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';

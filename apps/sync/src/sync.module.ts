@@ -23,6 +23,7 @@ function queuesFor(role: SyncRole): ConsumerQueueOptions[] {
         'credentials.connection.disconnected',
         'credentials.connection.status-changed',
         'sync.requested',
+        'sync.run.finished',
       ],
       prefetch: 10,
     });

@@ -143,14 +143,24 @@ describe('sync service against the sandbox', () => {
   });
 
   it('does not enqueue a second run while one is queued or running', async () => {
-    const requests = ['dup-a', 'dup-b', 'dup-c'].map((syncRunId) =>
+    const ids = ['dup-a', 'dup-b', 'dup-c'];
+    const requests = ids.map((syncRunId) =>
       publish(app, 'sync.requested', { connectionId, syncRunId, reason: 'manual', mode: 'incremental' }, tenantId),
     );
     await Promise.all(requests);
-    await waitForRuns(recorder, connectionId, 5);
-    const { rows } = await infra.db.query(`select id from sync.run where id like 'dup-%'`);
-    expect(rows).toHaveLength(1);
-    expect(recorder.of('sync.job', (m) => String(m.payload.syncRunId).startsWith('dup-'))).toHaveLength(1);
+    // Each request is a run of its own or merged into one; all of those runs finished.
+    const runs = await waitFor(
+      async () => {
+        const { rows } = await infra.db.query(`select id, status from sync.run where id like 'dup-%'`);
+        const merged = new Set(recorder.of('sync.run.merged').map((m) => m.payload.syncRunId));
+        const settled = rows.length + ids.filter((id) => merged.has(id)).length === ids.length;
+        return settled && rows.every((row) => row.status === 'succeeded') ? rows : undefined;
+      },
+      { description: 'every request run or merged' },
+    );
+    // The requests made while the first was queued were merged into it; one made once it ran is its follow-up.
+    expect(runs.length).toBeLessThanOrEqual(2);
+    expect(recorder.of('sync.job', (m) => String(m.payload.syncRunId).startsWith('dup-'))).toHaveLength(runs.length);
   });
 
   it('ends the run on a 401, marks the connection invalid once, and schedules it no more', async () => {
@@ -180,7 +190,9 @@ describe('sync service against the sandbox', () => {
       { connectionId, syncRunId: 'marker', reason: 'manual', mode: 'incremental' },
       tenantId,
     );
-    await waitForRuns(recorder, connectionId, 6);
+    await waitFor(() => recorder.finished(connectionId).find((m) => m.payload.syncRunId === 'marker'), {
+      description: 'the marker run finished',
+    });
     const { rows: after } = await infra.db.query(`select id from sync.run where id = 'after-invalid'`);
     expect(after).toHaveLength(0);
   });
@@ -226,7 +238,7 @@ describe('sync service against the sandbox', () => {
     expect(second.payload).toMatchObject({ syncRunId: 'pending-queued', status: 'succeeded', mode: 'full' });
     expect(await runRow('pending-full-1')).toBeUndefined();
 
-    // A running one: the request waits on the connection, and the scheduler enqueues a full run once it is done.
+    // A running one: the request waits as the connection's follow-up, enqueued under its own id once it is done.
     await publish(
       app,
       'sync.requested',
@@ -239,12 +251,9 @@ describe('sync service against the sandbox', () => {
     await requestFull('pending-full-2');
     const [third, fourth] = (await waitForRuns(recorder, pending, 4)).slice(2);
     expect(third.payload).toMatchObject({ syncRunId: 'pending-incremental', mode: 'incremental' });
-    expect(fourth.payload).toMatchObject({ status: 'succeeded', mode: 'full' });
-    expect(await runRow(String(fourth.payload.syncRunId))).toMatchObject({ reason: 'manual', mode: 'full' });
-    expect(await runRow('pending-full-2')).toBeUndefined();
-    const { rows } = await infra.db.query(`select full_sync_requested_at from sync.connection where id = $1`, [
-      pending,
-    ]);
-    expect(rows[0].full_sync_requested_at).toBeNull();
+    expect(fourth.payload).toMatchObject({ syncRunId: 'pending-full-2', status: 'succeeded', mode: 'full' });
+    expect(await runRow('pending-full-2')).toMatchObject({ reason: 'manual', mode: 'full' });
+    const { rows } = await infra.db.query(`select follow_up_run_id from sync.connection where id = $1`, [pending]);
+    expect(rows[0].follow_up_run_id).toBeNull();
   });
 });

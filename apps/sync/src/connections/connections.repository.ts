@@ -1,8 +1,19 @@
 import { Injectable } from '@nestjs/common';
 
-import { SyncDatabase } from '../database/sync-database';
+import { SYNC_MODES, SYNC_REASONS } from '@pp/contracts';
+
+import { SyncDatabase, Transaction } from '../database/sync-database';
 
 export type ConnectionStatus = 'connected' | 'invalid' | 'disconnected';
+
+/** A run asked for while another was running: it starts, under its own id, once that one has ended. */
+export interface FollowUpRun {
+  runId: string;
+  mode: (typeof SYNC_MODES)[number];
+  reason: (typeof SYNC_REASONS)[number];
+  correlationId: string;
+  requestedAt: Date;
+}
 
 export interface SyncConnection {
   id: string;
@@ -12,12 +23,38 @@ export interface SyncConnection {
   lastEnqueuedAt: Date | null;
   lastSuccessAt: Date | null;
   lastFullAt: Date | null;
-  /** A full sync was asked for while a run was going; the scheduler enqueues it once that run is done. */
-  fullSyncRequestedAt: Date | null;
+  followUp: FollowUpRun | null;
+}
+
+interface ConnectionRow extends Omit<SyncConnection, 'followUp'> {
+  followUpRunId: string | null;
+  followUpMode: FollowUpRun['mode'] | null;
+  followUpReason: FollowUpRun['reason'] | null;
+  followUpCorrelationId: string | null;
+  followUpRequestedAt: Date | null;
 }
 
 const COLUMNS = `id, ref, tenant_id as "tenantId", status, last_enqueued_at as "lastEnqueuedAt",
-  last_success_at as "lastSuccessAt", last_full_at as "lastFullAt", full_sync_requested_at as "fullSyncRequestedAt"`;
+  last_success_at as "lastSuccessAt", last_full_at as "lastFullAt", follow_up_run_id as "followUpRunId",
+  follow_up_mode as "followUpMode", follow_up_reason as "followUpReason",
+  follow_up_correlation_id as "followUpCorrelationId", follow_up_requested_at as "followUpRequestedAt"`;
+
+function toConnection(row: ConnectionRow | undefined): SyncConnection | undefined {
+  if (!row) return undefined;
+  const { followUpRunId, followUpMode, followUpReason, followUpCorrelationId, followUpRequestedAt, ...rest } = row;
+  // The table's check constraint keeps the five follow-up columns all set or all null.
+  const followUp =
+    followUpRunId && followUpMode && followUpReason && followUpCorrelationId && followUpRequestedAt
+      ? {
+          runId: followUpRunId,
+          mode: followUpMode,
+          reason: followUpReason,
+          correlationId: followUpCorrelationId,
+          requestedAt: followUpRequestedAt,
+        }
+      : null;
+  return { ...rest, followUp };
+}
 
 /** What the sync knows of each connection, learnt only from the credentials service's events. */
 @Injectable()
@@ -47,28 +84,70 @@ export class ConnectionsRepository {
   }
 
   public async find(connectionId: string): Promise<SyncConnection | undefined> {
-    return this.db.one<SyncConnection>(`select ${COLUMNS} from sync.connection where id = ?`, [connectionId]);
-  }
-
-  /** Connected connections whose interval has passed and that have no queued or running run. */
-  public async findDue(intervalMs: number, limit: number): Promise<SyncConnection[]> {
-    return this.db.query<SyncConnection>(
-      `select ${COLUMNS} from sync.connection c
-       where c.status = 'connected'
-         and (c.last_enqueued_at is null or c.last_enqueued_at <= now() - (? * interval '1 millisecond')
-              or c.full_sync_requested_at is not null)
-         and not exists (select 1 from sync.run r where r.connection_id = c.id and r.status in ('queued', 'running'))
-       order by c.full_sync_requested_at nulls last, c.last_enqueued_at nulls first
-       limit ?`,
-      [intervalMs, limit],
+    return toConnection(
+      await this.db.one<ConnectionRow>(`select ${COLUMNS} from sync.connection where id = ?`, [connectionId]),
     );
   }
 
-  /** Keeps a full sync asked for while a run is going (the earliest such request, if several). */
-  public async requestFullSync(connectionId: string): Promise<void> {
+  /**
+   * Reads the connection and holds a lock on it until `trx` ends: every decision about which run answers a request
+   * is taken under it, so two schedulers never both create, merge or queue a follow-up from a stale view. (No key
+   * update, so the workers' inserts referencing the connection are not blocked.)
+   */
+  public async lock(connectionId: string, trx: Transaction): Promise<SyncConnection | undefined> {
+    return toConnection(
+      await this.db.one<ConnectionRow>(
+        `select ${COLUMNS} from sync.connection where id = ? for no key update`,
+        [connectionId],
+        trx,
+      ),
+    );
+  }
+
+  /**
+   * Connections the tick must look at, with no queued or running run: connected ones whose interval has passed
+   * or that have a follow-up waiting, and not connected ones with a follow-up waiting (it must end as failed).
+   */
+  public async findDue(intervalMs: number, limit: number): Promise<SyncConnection[]> {
+    const rows = await this.db.query<ConnectionRow>(
+      `select ${COLUMNS} from sync.connection c
+       where (c.follow_up_run_id is not null
+              or (c.status = 'connected'
+                  and (c.last_enqueued_at is null or c.last_enqueued_at <= now() - (? * interval '1 millisecond'))))
+         and not exists (select 1 from sync.run r where r.connection_id = c.id and r.status in ('queued', 'running'))
+       order by c.follow_up_requested_at nulls last, c.last_enqueued_at nulls first
+       limit ?`,
+      [intervalMs, limit],
+    );
+    return rows.map((row) => toConnection(row)!);
+  }
+
+  public async setFollowUp(connectionId: string, followUp: FollowUpRun, trx: Transaction): Promise<void> {
     await this.db.query(
-      `update sync.connection set full_sync_requested_at = coalesce(full_sync_requested_at, now()) where id = ?`,
+      `update sync.connection set follow_up_run_id = ?, follow_up_mode = ?, follow_up_reason = ?,
+         follow_up_correlation_id = ?, follow_up_requested_at = ?
+       where id = ?`,
+      [followUp.runId, followUp.mode, followUp.reason, followUp.correlationId, followUp.requestedAt, connectionId],
+      trx,
+    );
+  }
+
+  /** Makes the waiting follow-up full (a request merged into it asked for a full sync). */
+  public async makeFollowUpFull(connectionId: string, trx: Transaction): Promise<void> {
+    await this.db.query(
+      `update sync.connection set follow_up_mode = 'full' where id = ? and follow_up_run_id is not null`,
       [connectionId],
+      trx,
+    );
+  }
+
+  public async clearFollowUp(connectionId: string, trx: Transaction): Promise<void> {
+    await this.db.query(
+      `update sync.connection set follow_up_run_id = null, follow_up_mode = null, follow_up_reason = null,
+         follow_up_correlation_id = null, follow_up_requested_at = null
+       where id = ?`,
+      [connectionId],
+      trx,
     );
   }
 

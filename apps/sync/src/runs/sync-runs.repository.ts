@@ -41,51 +41,6 @@ const RUN_COLUMNS = `id, connection_id as "connectionId", tenant_id as "tenantId
 export class SyncRunsRepository {
   constructor(private readonly db: SyncDatabase) {}
 
-  /**
-   * Creates a queued run for a connected connection, unless the connection already has one queued or running
-   * (the partial unique index decides, so concurrent schedulers cannot both win). Returns the run if created.
-   */
-  public async createQueued(input: {
-    id: string;
-    connectionId: string;
-    correlationId: string;
-    reason: SyncReason;
-    mode: SyncMode;
-  }): Promise<SyncRun | undefined> {
-    return this.db.transaction(async (trx) => {
-      const run = await this.db.one<SyncRun>(
-        `insert into sync.run (id, connection_id, tenant_id, correlation_id, reason, mode, status)
-         select ?, c.id, c.tenant_id, ?, ?, ?, 'queued' from sync.connection c where c.id = ? and c.status = 'connected'
-         on conflict do nothing
-         returning ${RUN_COLUMNS}`,
-        [input.id, input.correlationId, input.reason, input.mode, input.connectionId],
-        trx,
-      );
-      // A full run answers any pending request for one.
-      if (run)
-        await this.db.query(
-          `update sync.connection set last_enqueued_at = now(),
-             full_sync_requested_at = case when ? = 'full' then null else full_sync_requested_at end
-           where id = ?`,
-          [input.mode, input.connectionId],
-          trx,
-        );
-      return run;
-    });
-  }
-
-  /**
-   * Makes a run that no worker has started yet a full one (workers read the mode from the run, not from the job).
-   * Returns whether it was still queued.
-   */
-  public async upgradeQueuedToFull(runId: string): Promise<boolean> {
-    const upgraded = await this.db.one<{ id: string }>(
-      `update sync.run set mode = 'full' where id = ? and status = 'queued' returning id`,
-      [runId],
-    );
-    return upgraded !== undefined;
-  }
-
   public async find(runId: string): Promise<SyncRun | undefined> {
     return this.db.one<SyncRun>(`select ${RUN_COLUMNS} from sync.run where id = ?`, [runId]);
   }
@@ -208,4 +163,95 @@ export class SyncRunsRepository {
       [queuedAfterMs, runningAfterMs],
     );
   }
+
+  /**
+   * Inside the caller's transaction (holding the connection's lock): creates the queued run, unless the
+   * connection already has an active one (the partial unique index still has the last word).
+   */
+  public async createQueuedIn(
+    trx: Transaction,
+    input: { id: string; connectionId: string; correlationId: string; reason: SyncReason; mode: SyncMode },
+  ): Promise<SyncRun | undefined> {
+    const run = await this.db.one<SyncRun>(
+      `insert into sync.run (id, connection_id, tenant_id, correlation_id, reason, mode, status)
+       select ?, c.id, c.tenant_id, ?, ?, ?, 'queued' from sync.connection c where c.id = ? and c.status = 'connected'
+       on conflict do nothing
+       returning ${RUN_COLUMNS}`,
+      [input.id, input.correlationId, input.reason, input.mode, input.connectionId],
+      trx,
+    );
+    if (run)
+      await this.db.query(`update sync.connection set last_enqueued_at = now() where id = ?`, [run.connectionId], trx);
+    return run;
+  }
+
+  public async findIn(trx: Transaction, runId: string): Promise<SyncRun | undefined> {
+    return this.db.one<SyncRun>(`select ${RUN_COLUMNS} from sync.run where id = ?`, [runId], trx);
+  }
+
+  public async activeRunIn(trx: Transaction, connectionId: string): Promise<SyncRun | undefined> {
+    return this.db.one<SyncRun>(
+      `select ${RUN_COLUMNS} from sync.run where connection_id = ? and status in ('queued', 'running')`,
+      [connectionId],
+      trx,
+    );
+  }
+
+  /**
+   * Folds a request into a run no worker has started, making it full if the request asks for it. The row stays
+   * locked until `trx` ends, so a worker starting it meanwhile reads the merged mode. Returns whether it was still
+   * queued.
+   */
+  public async mergeIntoQueued(trx: Transaction, runId: string, mode: SyncMode): Promise<boolean> {
+    const merged = await this.db.one<{ id: string }>(
+      `update sync.run set mode = case when ? = 'full' then 'full' else mode end
+       where id = ? and status = 'queued' returning id`,
+      [mode, runId],
+      trx,
+    );
+    return merged !== undefined;
+  }
+
+  public async findRequest(trx: Transaction, requestedId: string): Promise<RunRequest | undefined> {
+    return this.db.one<RunRequest>(
+      `select ${REQUEST_COLUMNS} from sync.run_request where requested_id = ?`,
+      [requestedId],
+      trx,
+    );
+  }
+
+  /** Records what became of a requested run id that is not a run of its own (merged, or failed at once). */
+  public async addRequest(trx: Transaction, request: Omit<RunRequest, 'requestedAt'>): Promise<RunRequest> {
+    const row = await this.db.one<RunRequest>(
+      `insert into sync.run_request (requested_id, connection_id, tenant_id, correlation_id, mode, run_id, error)
+       values (?, ?, ?, ?, ?, ?, ?)
+       returning ${REQUEST_COLUMNS}`,
+      [
+        request.requestedId,
+        request.connectionId,
+        request.tenantId,
+        request.correlationId,
+        request.mode,
+        request.runId,
+        request.error,
+      ],
+      trx,
+    );
+    return row!;
+  }
 }
+
+/** A requested run id answered by another run (`runId`), or failed at once (`error`). */
+export interface RunRequest {
+  requestedId: string;
+  connectionId: string;
+  tenantId: string;
+  correlationId: string;
+  mode: SyncMode;
+  runId: string | null;
+  error: string | null;
+  requestedAt: Date;
+}
+
+const REQUEST_COLUMNS = `requested_id as "requestedId", connection_id as "connectionId", tenant_id as "tenantId",
+  correlation_id as "correlationId", mode, run_id as "runId", error, requested_at as "requestedAt"`;

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+
 import { Injectable } from '@nestjs/common';
 
 import { MessageOf } from '@pp/contracts';
@@ -16,16 +18,20 @@ export class ConnectionConnectedConsumer {
 
   @OnMessage('credentials.connection.connected')
   public async handle(message: MessageOf<'credentials.connection.connected'>): Promise<void> {
-    const { connectionId, connectedAt } = message.payload;
+    const { connectionId, connectedAt, syncRunId } = message.payload;
     const applied = await this.connections.applyStatus({
       connectionId,
       tenantId: message.tenantId,
       status: 'connected',
       changedAt: new Date(connectedAt),
     });
-    if (applied)
-      await this.enqueuer.enqueue({
+    // The credentials service may already have answered with this run id, so even a stale event's run gets an
+    // outcome (merged into the newer event's run, or failed if the connection went away since).
+    if (applied || syncRunId)
+      await this.enqueuer.request({
         connectionId,
+        tenantId: message.tenantId,
+        syncRunId: syncRunId ?? randomUUID(),
         reason: 'connected',
         mode: 'incremental',
         correlationId: message.correlationId,

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+
 import { Injectable } from '@nestjs/common';
 
 import { MessageOf } from '@pp/contracts';
@@ -16,16 +18,20 @@ export class ConnectionRotatedConsumer {
 
   @OnMessage('credentials.connection.rotated')
   public async handle(message: MessageOf<'credentials.connection.rotated'>): Promise<void> {
-    const { connectionId, rotatedAt } = message.payload;
+    const { connectionId, rotatedAt, syncRunId } = message.payload;
     const applied = await this.connections.applyStatus({
       connectionId,
       tenantId: message.tenantId,
       status: 'connected',
       changedAt: new Date(rotatedAt),
     });
-    if (applied)
-      await this.enqueuer.enqueue({
+    // The credentials service may already have answered with this run id, so even a stale event's run gets an
+    // outcome (merged into the newer event's run, or failed if the connection went away since).
+    if (applied || syncRunId)
+      await this.enqueuer.request({
         connectionId,
+        tenantId: message.tenantId,
+        syncRunId: syncRunId ?? randomUUID(),
         reason: 'rotated',
         mode: 'incremental',
         correlationId: message.correlationId,

@@ -10,6 +10,7 @@ import { ConnectionStatusChangedConsumer } from './connection-status-changed.con
 import { JobsQueueDeclarer } from './jobs-queue.declarer';
 import { SyncEnqueuerService } from './sync-enqueuer.service';
 import { SyncRequestedConsumer } from './sync-requested.consumer';
+import { SyncRunFinishedConsumer } from './sync-run-finished.consumer';
 import { SyncSchedulerCron } from './sync-scheduler.cron';
 
 /** The scheduler role: learns connections from credentials events and enqueues sync jobs. */
@@ -26,6 +27,7 @@ import { SyncSchedulerCron } from './sync-scheduler.cron';
     ConnectionDisconnectedConsumer,
     ConnectionStatusChangedConsumer,
     SyncRequestedConsumer,
+    SyncRunFinishedConsumer,
   ],
 })
 export class SchedulingModule {}

@@ -2,22 +2,63 @@ import { randomUUID } from 'node:crypto';
 
 import { Injectable, Logger } from '@nestjs/common';
 
-import { MessagePublisher } from '@pp/messaging';
+import { MessagePublisher, PermanentMessageError } from '@pp/messaging';
 import { newCorrelationId } from '@pp/observability';
 
-import { ConnectionsRepository } from '../connections/connections.repository';
+import { ConnectionsRepository, ConnectionStatus, FollowUpRun } from '../connections/connections.repository';
+import { SyncDatabase, Transaction } from '../database/sync-database';
+import { RunRequest, SyncMode, SyncReason, SyncRun, SyncRunsRepository } from '../runs/sync-runs.repository';
 import { JobsQueueDeclarer } from './jobs-queue.declarer';
-import { SyncMode, SyncReason, SyncRun, SyncRunsRepository } from '../runs/sync-runs.repository';
+
+export class UnknownConnectionError extends Error {
+  constructor(connectionId: string) {
+    super(`Connection '${connectionId}' is not known yet (its connected event may still be on its way)`);
+    this.name = 'UnknownConnectionError';
+  }
+}
+
+/** A run asked for under an id the requester already handed out (a settings page polls for it). */
+export interface SyncRequest {
+  connectionId: string;
+  /** The requester's tenant: a request for another tenant's connection is refused. */
+  tenantId: string;
+  syncRunId: string;
+  reason: SyncReason;
+  mode: SyncMode;
+  correlationId: string;
+}
+
+/** What the locked decision leaves to do once its transaction has committed. */
+interface Outcome {
+  /** A queued run whose job is to be published. */
+  dispatch?: SyncRun;
+  /** A request answered by another run, to be announced. */
+  merged?: RunRequest;
+  /** A request that failed at once, to be announced as finished. */
+  failed?: RunRequest;
+  /** Why nothing else is to be done. */
+  none?: string;
+}
+
+const NOT_CONNECTED_ERRORS: Record<Exclude<ConnectionStatus, 'connected'>, string> = {
+  invalid: 'The PartnerStack connection is invalid; paste a new token',
+  disconnected: 'The PartnerStack connection is disconnected; connect it again to sync',
+};
 
 /**
- * The only way a sync job is created: a queued run row first (PostgreSQL refuses a second active run per
- * connection), then the `sync.job` message. A job whose message is lost is dispatched again by the scheduler.
+ * The only way a sync run comes to be, and the guarantee that every requested run id reaches a published outcome:
+ * it becomes a run, is merged into a run not started yet (`sync.run.merged`), waits as the connection's follow-up
+ * of a running run, or fails at once (`sync.run.finished`, failed) when the connection cannot sync. Each decision
+ * is taken holding the connection's row lock, so concurrent schedulers see each other's choices; the partial
+ * unique index on `sync.run` still refuses a second active run. A run is a queued row first, then the `sync.job`
+ * message; a job whose message is lost is dispatched again by the tick.
  */
 @Injectable()
 export class SyncEnqueuerService {
   private readonly logger = new Logger(SyncEnqueuerService.name);
 
   constructor(
+    private readonly db: SyncDatabase,
     private readonly runs: SyncRunsRepository,
     private readonly connections: ConnectionsRepository,
     private readonly publisher: MessagePublisher,
@@ -25,57 +66,164 @@ export class SyncEnqueuerService {
   ) {}
 
   /**
-   * Returns the new run, or undefined when the connection is not connected or already has an active run. A full
-   * sync asked for during an incremental run is not dropped: a run still queued becomes full, and otherwise the
-   * request waits on the connection until the scheduler can enqueue it.
+   * Gives the requested id its outcome. Idempotent: a redelivery dispatches a still-queued run again and
+   * re-publishes a merge or failure (the state, not the message, is the record of what happened).
    */
-  public async enqueue(input: {
-    connectionId: string;
-    reason: SyncReason;
-    mode: SyncMode;
-    syncRunId?: string;
-    correlationId?: string;
-  }): Promise<SyncRun | undefined> {
-    for (let attempt = 1; ; attempt++) {
-      const run = await this.runs.createQueued({
-        id: input.syncRunId ?? randomUUID(),
-        connectionId: input.connectionId,
-        correlationId: input.correlationId ?? newCorrelationId(),
-        reason: input.reason,
-        mode: input.mode,
-      });
-      if (run) {
-        await this.dispatch(run);
-        this.logger.log(
-          `Enqueued sync run '${run.id}' of connection '${run.connectionId}' (${run.reason}, ${run.mode})`,
-        );
-        return run;
-      }
-      const active = await this.runs.activeRunOf(input.connectionId);
-      // The active run may have ended between the two statements: then the connection is free (or not connected).
-      if (!active && attempt === 1) continue;
-      if (active && input.mode === 'full' && active.mode !== 'full') {
-        await this.fullAfter(active, input.reason);
-      } else {
-        this.logger.log(
-          active
-            ? `Connection '${input.connectionId}' already has run '${active.id}' ${active.status}; not enqueuing (${input.reason})`
-            : `Connection '${input.connectionId}' is not connected; not enqueuing (${input.reason})`,
-        );
-      }
-      return undefined;
-    }
+  public async request(request: SyncRequest): Promise<void> {
+    const outcome = await this.db.transaction((trx) => this.decide(trx, request));
+    await this.carryOut(outcome, `request '${request.syncRunId}' (${request.reason}, ${request.mode})`);
   }
 
-  private async fullAfter(active: SyncRun, reason: SyncReason): Promise<void> {
-    if (active.status === 'queued' && (await this.runs.upgradeQueuedToFull(active.id))) {
-      this.logger.log(`Queued run '${active.id}' of connection '${active.connectionId}' made full (${reason})`);
-      return;
+  /**
+   * What a connection with no active run does next: its follow-up run if one waits (failed at once if the
+   * connection can no longer sync), else, when `scheduled`, a periodic run (full when a reconcile is due).
+   */
+  public async next(connectionId: string, scheduled?: { reconcile: boolean }): Promise<void> {
+    const outcome = await this.db.transaction((trx) => this.decideNext(trx, connectionId, scheduled));
+    await this.carryOut(outcome, `connection '${connectionId}'`);
+  }
+
+  private async decide(trx: Transaction, request: SyncRequest): Promise<Outcome> {
+    const { connectionId, syncRunId: id, mode } = request;
+    const connection = await this.connections.lock(connectionId, trx);
+    if (!connection) throw new UnknownConnectionError(connectionId);
+    if (connection.tenantId !== request.tenantId)
+      throw new PermanentMessageError(`Connection '${connectionId}' does not belong to the requesting tenant`);
+
+    const run = await this.runs.findIn(trx, id);
+    const known = run ? undefined : await this.runs.findRequest(trx, id);
+    const owner = run?.connectionId ?? known?.connectionId;
+    if (owner !== undefined && owner !== connectionId)
+      throw new PermanentMessageError(`Sync run id '${id}' already belongs to another connection`);
+    if (run) return run.status === 'queued' ? { dispatch: run } : { none: `run is ${run.status}` };
+    if (known) return known.runId ? { merged: known } : { failed: known };
+    if (connection.followUp?.runId === id) return { none: 'already the follow-up' };
+
+    const base = {
+      requestedId: id,
+      connectionId,
+      tenantId: connection.tenantId,
+      correlationId: request.correlationId,
+      mode,
+    };
+    if (connection.status !== 'connected') {
+      const error = NOT_CONNECTED_ERRORS[connection.status];
+      return { failed: await this.runs.addRequest(trx, { ...base, runId: null, error }) };
     }
-    await this.connections.requestFullSync(active.connectionId);
-    this.logger.log(
-      `Connection '${active.connectionId}' has run '${active.id}' running; a full sync follows it (${reason})`,
+
+    const followUp = connection.followUp;
+    const active = await this.runs.activeRunIn(trx, connectionId);
+    if (!active && followUp) {
+      // The run it waited for has ended and its end was not seen yet: the follow-up starts now and answers this too.
+      const started = await this.startFollowUp(trx, connectionId, followUp, mode === 'full');
+      return { ...started, merged: await this.runs.addRequest(trx, { ...base, runId: followUp.runId, error: null }) };
+    }
+    if (!active) {
+      return this.createOrRetry(trx, {
+        id,
+        connectionId,
+        correlationId: request.correlationId,
+        reason: request.reason,
+        mode,
+      });
+    }
+    if (active.status === 'queued' && (await this.runs.mergeIntoQueued(trx, active.id, mode))) {
+      return { merged: await this.runs.addRequest(trx, { ...base, runId: active.id, error: null }) };
+    }
+    // Running: it may already be past the streams the requester wants fresh, so this waits for it to end.
+    if (followUp) {
+      if (mode === 'full') await this.connections.makeFollowUpFull(connectionId, trx);
+      return { merged: await this.runs.addRequest(trx, { ...base, runId: followUp.runId, error: null }) };
+    }
+    await this.connections.setFollowUp(
+      connectionId,
+      { runId: id, mode, reason: request.reason, correlationId: request.correlationId, requestedAt: new Date() },
+      trx,
     );
+    return { none: `follows run '${active.id}', which is running` };
+  }
+
+  private async decideNext(
+    trx: Transaction,
+    connectionId: string,
+    scheduled: { reconcile: boolean } | undefined,
+  ): Promise<Outcome> {
+    const connection = await this.connections.lock(connectionId, trx);
+    if (!connection) return { none: 'unknown connection' };
+    const active = await this.runs.activeRunIn(trx, connectionId);
+    if (active) return { none: `run '${active.id}' is ${active.status}` };
+
+    const followUp = connection.followUp;
+    if (followUp) {
+      if (connection.status !== 'connected') {
+        await this.connections.clearFollowUp(connectionId, trx);
+        const failed = await this.runs.addRequest(trx, {
+          requestedId: followUp.runId,
+          connectionId,
+          tenantId: connection.tenantId,
+          correlationId: followUp.correlationId,
+          mode: followUp.mode,
+          runId: null,
+          error: NOT_CONNECTED_ERRORS[connection.status],
+        });
+        // Published before the commit: once the follow-up is cleared, no redelivery would publish it again.
+        await this.publishFailed(failed);
+        return { none: `follow-up '${followUp.runId}' failed: ${failed.error}` };
+      }
+      return this.startFollowUp(trx, connectionId, followUp, scheduled?.reconcile ?? false);
+    }
+    if (!scheduled || connection.status !== 'connected') return { none: 'nothing to run' };
+    return this.createOrRetry(trx, {
+      id: randomUUID(),
+      connectionId,
+      correlationId: newCorrelationId(),
+      reason: scheduled.reconcile ? 'reconcile' : 'scheduled',
+      mode: scheduled.reconcile ? 'full' : 'incremental',
+    });
+  }
+
+  private async startFollowUp(
+    trx: Transaction,
+    connectionId: string,
+    followUp: FollowUpRun,
+    full: boolean,
+  ): Promise<Outcome> {
+    await this.connections.clearFollowUp(connectionId, trx);
+    return this.createOrRetry(trx, {
+      id: followUp.runId,
+      connectionId,
+      correlationId: followUp.correlationId,
+      reason: followUp.reason,
+      mode: full ? 'full' : followUp.mode,
+    });
+  }
+
+  private async createOrRetry(
+    trx: Transaction,
+    input: Parameters<SyncRunsRepository['createQueuedIn']>[1],
+  ): Promise<Outcome> {
+    const run = await this.runs.createQueuedIn(trx, input);
+    // Only a writer that skipped the connection lock can get here; the message's retry then sees its run.
+    if (!run) throw new Error(`Connection '${input.connectionId}' got an active run outside the scheduler's lock`);
+    return { dispatch: run };
+  }
+
+  private async carryOut({ dispatch, merged, failed, none }: Outcome, what: string): Promise<void> {
+    if (dispatch) {
+      await this.dispatch(dispatch);
+      this.logger.log(
+        `Enqueued sync run '${dispatch.id}' of connection '${dispatch.connectionId}' (${dispatch.reason}, ${dispatch.mode})`,
+      );
+    }
+    if (merged) {
+      await this.publishMerged(merged);
+      this.logger.log(`Sync ${what} merged into run '${merged.runId}'`);
+    }
+    if (failed) {
+      await this.publishFailed(failed);
+      this.logger.log(`Sync ${what} failed at once: ${failed.error}`);
+    }
+    if (none) this.logger.log(`Sync ${what}: nothing enqueued (${none})`);
   }
 
   public async dispatch(run: SyncRun): Promise<void> {
@@ -84,6 +232,49 @@ export class SyncEnqueuerService {
       'sync.job',
       { connectionId: run.connectionId, syncRunId: run.id, reason: run.reason, mode: run.mode },
       { tenantId: run.tenantId, correlationId: run.correlationId, idempotencyKey: `sync.job:${run.id}` },
+    );
+  }
+
+  private async publishMerged(request: RunRequest): Promise<void> {
+    await this.publisher.publish(
+      'sync.run.merged',
+      {
+        connectionId: request.connectionId,
+        syncRunId: request.requestedId,
+        mergedIntoSyncRunId: request.runId!,
+        mergedAt: new Date(request.requestedAt).toISOString(),
+      },
+      {
+        tenantId: request.tenantId,
+        correlationId: request.correlationId,
+        idempotencyKey: `sync.run.merged:${request.requestedId}`,
+      },
+    );
+  }
+
+  /** The requested run's whole life: it ended as it was asked for, having read nothing. */
+  private async publishFailed(request: RunRequest): Promise<void> {
+    const at = new Date(request.requestedAt).toISOString();
+    await this.publisher.publish(
+      'sync.run.finished',
+      {
+        connectionId: request.connectionId,
+        syncRunId: request.requestedId,
+        mode: request.mode,
+        status: 'failed',
+        startedAt: at,
+        finishedAt: at,
+        recordsFetched: 0,
+        recordsEmitted: 0,
+        error: request.error,
+        streams: [],
+        nextSyncAt: null,
+      },
+      {
+        tenantId: request.tenantId,
+        correlationId: request.correlationId,
+        idempotencyKey: `sync.run.finished:${request.requestedId}`,
+      },
     );
   }
 }

@@ -18,8 +18,9 @@ const DUE_BATCH = 500;
 
 /**
  * The periodic half of the scheduler. Every replica ticks, but only the holder of the leader lease in PostgreSQL
- * enqueues: connections whose interval has passed (a full reconcile when one is due), connections with a full sync
- * asked for while their last run was going, and runs whose job message was lost. It never syncs anything itself.
+ * enqueues: connections whose interval has passed (a full reconcile when one is due; a waiting follow-up run is
+ * that run rather than another), follow-up runs the end of their run did not start, and runs whose job message
+ * was lost. It never syncs anything itself.
  */
 @Injectable()
 export class SyncSchedulerCron implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -70,13 +71,8 @@ export class SyncSchedulerCron implements OnApplicationBootstrap, OnApplicationS
     const intervalMs = this.config.get('SYNC_INTERVAL_MINUTES', { infer: true }) * 60_000;
     const reconcileMs = this.config.get('SYNC_RECONCILE_INTERVAL_HOURS', { infer: true }) * 3_600_000;
     for (const connection of await this.connections.findDue(intervalMs, DUE_BATCH)) {
-      const requested = connection.fullSyncRequestedAt !== null;
       const reconcile = !connection.lastFullAt || Date.now() - new Date(connection.lastFullAt).getTime() >= reconcileMs;
-      await this.enqueuer.enqueue({
-        connectionId: connection.id,
-        reason: requested ? 'manual' : reconcile ? 'reconcile' : 'scheduled',
-        mode: requested || reconcile ? 'full' : 'incremental',
-      });
+      await this.enqueuer.next(connection.id, { reconcile });
     }
 
     const leaseTtlMs = this.config.get('SYNC_LEASE_TTL_SECONDS', { infer: true }) * 1000;
