@@ -55,7 +55,15 @@ async function main(): Promise<void> {
       amqpUrl: vhost.url,
       partnerstackApiUrl: `${sandbox.url}/api/v2`,
       env: { LOG_LEVEL: 'warn' },
-      envByApp: REQUESTS_PER_MINUTE ? { sync: { PARTNERSTACK_REQUESTS_PER_MINUTE: REQUESTS_PER_MINUTE } } : {},
+      // The deployment-wide budget follows the per-token pace here: one agency is the whole deployment.
+      envByApp: REQUESTS_PER_MINUTE
+        ? {
+            sync: {
+              PARTNERSTACK_REQUESTS_PER_MINUTE: REQUESTS_PER_MINUTE,
+              PARTNERSTACK_GLOBAL_REQUESTS_PER_MINUTE: REQUESTS_PER_MINUTE,
+            },
+          }
+        : {},
       readyTimeoutMs: 60_000,
     });
     const jwt = adminJwt(ORG, DEVELOPMENT_JWT_SECRET);

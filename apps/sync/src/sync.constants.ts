@@ -16,17 +16,57 @@ export const PAGE_SIZE = 250;
 export const DEFAULT_OVERLAP_MINUTES = 24 * 60;
 
 /**
- * Rewards change status for weeks after creation (§3.6: month-end review, payout on the 13th). Each incremental
- * sync re-reads every reward created this long before the newest one seen, which also catches the step of an
- * open reward into a final state (the open sweep no longer returns it).
- */
-export const REWARD_TRAILING_WINDOW_MS = 45 * 24 * 60 * 60 * 1000;
-
-/**
- * `reward_status` values after which a reward no longer changes (§4.1, open question 2). Unknown statuses count
- * as open, so a new upstream status is swept rather than missed.
+ * `reward_status` values after which a reward's status no longer changes (§4.1, open question 2). Unknown statuses
+ * count as open, so a new upstream status is swept rather than missed.
  */
 export const FINAL_REWARD_STATUSES: readonly string[] = ['declined', 'paid'];
+
+/**
+ * [I] `payment_status` values after which a paid reward's payment no longer moves (§4.1: `null -> available ->
+ * in_transit/withdrawn`). A paid reward in any other payment status (in transit, merging, failed, or one PartnerStack
+ * adds later) is still open. `withdrawn` can still become `paid_and_refunded` when the customer refunds; that step
+ * always comes with a clawback (a new negative reward, §11), which reads the customer's rewards back.
+ */
+export const FINAL_PAYMENT_STATUSES: readonly string[] = [
+  'withdrawn',
+  'paid_and_refunded',
+  'paid_externally',
+  'expired',
+];
+
+/**
+ * [I] The rewards list's `customer_key` filter (§2.1) takes the PartnerStack key of the customer (`cus_…`, the
+ * reward's `customer.key`), as the RUOYI consumer passes it. If it turns out to be the vendor's own id, change
+ * `rewardCustomerFilterValue` in reward-state.ts; nothing else depends on it.
+ */
+export const REWARD_CUSTOMER_FILTER = 'customer_key';
+
+/**
+ * Streams whose records change with no filter to find the change by (§3.6): refunds archive transactions, customers
+ * get `has_paid` and `archived`, actions are archived, leads and deals move on. Their records created within the
+ * warm window are re-read on the warm cadence; older ones by the daily full reconcile.
+ */
+export const WARM_STREAMS: ReadonlySet<PartnerStackStream> = new Set([
+  'customers',
+  'transactions',
+  'actions',
+  'deals',
+  'leads',
+]);
+
+/** Defaults of SYNC_WARM_WINDOW_DAYS and SYNC_WARM_INTERVAL_MINUTES. */
+export const DEFAULT_WARM_WINDOW_DAYS = 90;
+export const DEFAULT_WARM_INTERVAL_MINUTES = 60;
+
+/** Default of SYNC_PROGRESS_INTERVAL_SECONDS: the least time between two `sync.run.progress` events of one run. */
+export const DEFAULT_PROGRESS_INTERVAL_SECONDS = 3;
+
+/**
+ * Departed rewards (open at the last sync, absent from this sync's sweeps) are read back by customer, one call per
+ * customer; customerless ones by a 3 ms creation range around each. Once that would cost more than re-reading every
+ * reward older than the sweep's bound, that re-read is cheaper and is made instead.
+ */
+export const READBACK_RANGE_MARGIN_MS = 1;
 
 /** Reward statuses known to PartnerStack (§4.1 [I]); the open sweep queries each one that is not final. */
 export const KNOWN_REWARD_STATUSES: readonly string[] = [
@@ -84,3 +124,29 @@ export const SCHEDULER_LEASE_NAME = 'sync-scheduler';
 /** Durable work queue of the workers, and the queue of the scheduler's inbound events. */
 export const JOBS_QUEUE = 'sync.jobs';
 export const SCHEDULER_QUEUE = 'sync.scheduler';
+
+/**
+ * Default of PARTNERSTACK_GLOBAL_REQUESTS_PER_MINUTE, the budget every worker of the deployment shares. The only
+ * published figure is a third party's "4,000 requests per minute per IP address" (§3.5, §11 [3P]); many agencies
+ * share our egress IPs, so we stay a quarter below it in case the figure is optimistic or counts retries.
+ */
+export const DEFAULT_GLOBAL_REQUESTS_PER_MINUTE = 3_000;
+
+/**
+ * The global bucket holds this many seconds of the budget: short bursts, so a full bucket plus its refill still fits
+ * in any sliding minute.
+ */
+export const GLOBAL_PACER_BURST_SECONDS = 1;
+
+/**
+ * A request reaches PartnerStack a little after its slot (event loop, network), unevenly; the global refill is set so
+ * that even a window this much longer than a minute holds no more than the budget.
+ */
+export const GLOBAL_PACER_JITTER_SECONDS = 1;
+
+/**
+ * A token counts as "requesting" (and so gets an equal share of a contended global budget) for this long after its
+ * last request: long enough to span the gap between pages, short enough that a finished sync gives its share back
+ * quickly.
+ */
+export const PACER_ACTIVE_WINDOW_MS = 3_000;

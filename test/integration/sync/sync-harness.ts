@@ -128,6 +128,8 @@ export async function createSyncInfra(apiUrl: string, env: Record<string, string
       SYNC_SCHEDULER_TICK_SECONDS: '1',
       SYNC_JOB_RETRY_BASE_SECONDS: '0.2',
       PARTNERSTACK_REQUESTS_PER_MINUTE: '60000',
+      // Suites measure their own budgets; the deployment-wide one (default 3,000/min) would only slow them down.
+      PARTNERSTACK_GLOBAL_REQUESTS_PER_MINUTE: '1000000',
       ...env,
     },
     drop: async () => {
@@ -221,4 +223,32 @@ export async function waitForRuns(
     },
     { timeoutMs, description: `${count} finished run(s) of connection ${connectionId}` },
   );
+}
+
+/**
+ * Waits until the app's consumers declared their queues: the dispatcher sets its channels up after boot, and an event
+ * published before its queue is bound is routed nowhere (in production the durable queues exist from the first boot).
+ */
+export async function waitForQueues(infra: SyncInfra, queues: readonly string[]): Promise<void> {
+  const connection = await amqp.connect(infra.amqpUrl);
+  try {
+    await waitFor(
+      async () => {
+        for (const queue of queues) {
+          const channel = await connection.createChannel();
+          channel.on('error', () => undefined);
+          try {
+            await channel.checkQueue(queue);
+            await channel.close();
+          } catch {
+            return undefined;
+          }
+        }
+        return true;
+      },
+      { description: `queues ${queues.join(', ')} declared` },
+    );
+  } finally {
+    await connection.close().catch(() => undefined);
+  }
 }

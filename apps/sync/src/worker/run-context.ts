@@ -4,6 +4,7 @@ import { PartnerStackClient } from '@pp/partnerstack-client';
 import { SyncConnection } from '../connections/connections.repository';
 import { Transaction } from '../database/sync-database';
 import { StreamCounts, SyncRun } from '../runs/sync-runs.repository';
+import { RunProgress } from './run-progress';
 
 /** Thrown when this worker's org lease was taken over: it must stop at once, without finishing the run. */
 export class LeaseLostError extends Error {
@@ -26,7 +27,11 @@ export interface RunContext {
   client: PartnerStackClient;
   full: boolean;
   overlapMs: number;
+  /** Warm tier: how far back its passes re-read, and how often. */
+  warmWindowMs: number;
+  warmIntervalMs: number;
   lease: LeaseGuard;
+  progress: RunProgress;
   /** API calls, 429s and errors of a stream since the last call (they are added to the run's stream row). */
   takeRequestCounts(stream: PartnerStackStream): StreamCounts;
 }

@@ -23,7 +23,10 @@ import { SyncDatabase } from '../database/sync-database';
 import { syncMetrics } from '../metrics/sync.metrics';
 import { StreamCounts, StreamStatus, SyncRun, SyncRunsRepository } from '../runs/sync-runs.repository';
 import { UNAVAILABLE_STATUSES } from '../sync.constants';
+import { streamFreshness } from './freshness';
 import { LeaseLostError, RunContext } from './run-context';
+import { RunProgress } from './run-progress';
+import { StreamStateRepository } from './stream-state.repository';
 import { StreamSyncService } from './stream-sync.service';
 
 const FINISHED_STREAM: ReadonlySet<StreamStatus> = new Set(['succeeded', 'unavailable', 'skipped']);
@@ -52,10 +55,14 @@ export class SyncRunnerService {
     private readonly connections: ConnectionsRepository,
     private readonly leases: LeasesRepository,
     private readonly streams: StreamSyncService,
+    private readonly streamStates: StreamStateRepository,
     private readonly publisher: MessagePublisher,
     private readonly tokens: TokenHandoffClient,
   ) {
-    this.pacer = new PostgresRequestPacer(db, config.get('PARTNERSTACK_REQUESTS_PER_MINUTE', { infer: true }));
+    this.pacer = new PostgresRequestPacer(db, {
+      perTokenPerMinute: config.get('PARTNERSTACK_REQUESTS_PER_MINUTE', { infer: true }),
+      globalPerMinute: config.get('PARTNERSTACK_GLOBAL_REQUESTS_PER_MINUTE', { infer: true }),
+    });
   }
 
   private get leaseTtlMs(): number {
@@ -159,12 +166,23 @@ export class SyncRunnerService {
       syncMetrics.apiCalls.inc({ stream, status: String(event.status ?? 'network') });
       if (event.rateLimited) syncMetrics.rateLimited.inc({ stream });
     };
+    await this.runs.ensureStreams(run.id, PARTNERSTACK_STREAMS);
+    const progress = new RunProgress(
+      this.publisher,
+      run,
+      full ? 'full' : 'incremental',
+      this.config.get('SYNC_PROGRESS_INTERVAL_SECONDS', { infer: true }) * 1000,
+      await this.runs.streamStats(run.id),
+    );
     const ctx: RunContext = {
       run,
       connection,
       token,
       full,
       overlapMs: this.config.get('SYNC_OVERLAP_MINUTES', { infer: true }) * 60_000,
+      warmWindowMs: this.config.get('SYNC_WARM_WINDOW_DAYS', { infer: true }) * 86_400_000,
+      warmIntervalMs: this.config.get('SYNC_WARM_INTERVAL_MINUTES', { infer: true }) * 60_000,
+      progress,
       client: PartnerStackClient.create({
         baseUrl: this.config.get('PARTNERSTACK_API_URL', { infer: true }),
         maxAttempts: this.config.get('PARTNERSTACK_MAX_ATTEMPTS', { infer: true }),
@@ -186,16 +204,19 @@ export class SyncRunnerService {
       },
     };
 
-    await this.runs.ensureStreams(run.id, PARTNERSTACK_STREAMS);
     const statuses = await this.runs.streamStatuses(run.id);
-    for (const stream of PARTNERSTACK_STREAMS) {
-      if (FINISHED_STREAM.has(statuses.get(stream) ?? 'pending')) continue;
-      if (leaseLost()) throw new LeaseLostError(run.connectionId);
-      const outcome = await this.syncStream(ctx, stream);
-      if (outcome === 'invalid-token') {
-        await this.invalidate(run, full);
-        return;
+    try {
+      for (const stream of PARTNERSTACK_STREAMS) {
+        if (FINISHED_STREAM.has(statuses.get(stream) ?? 'pending')) continue;
+        if (leaseLost()) throw new LeaseLostError(run.connectionId);
+        const outcome = await this.syncStream(ctx, stream);
+        if (outcome === 'invalid-token') {
+          await this.invalidate(run, full);
+          return;
+        }
       }
+    } finally {
+      progress.stop();
     }
     const stats = await this.runs.streamStats(run.id);
     const failed = stats.filter((stat) => stat.status === 'failed');
@@ -238,23 +259,27 @@ export class SyncRunnerService {
       try {
         await this.streams.sync(ctx, stream);
         await this.runs.setStreamStatus(ctx.run.id, stream, 'succeeded');
+        ctx.progress.endStream(stream, 'succeeded');
         return 'done';
       } catch (error) {
         if (error instanceof LeaseLostError) throw error;
         await this.runs.addCounts(ctx.run.id, stream, ctx.takeRequestCounts(stream));
         if (error instanceof PartnerStackInvalidTokenError) {
           await this.runs.setStreamStatus(ctx.run.id, stream, 'failed', error.message);
+          ctx.progress.endStream(stream, 'failed');
           return 'invalid-token';
         }
         if (error instanceof PartnerStackError && error.status !== null && UNAVAILABLE_STATUSES.has(error.status)) {
           this.logger.log(`Stream '${stream}' is not available to this agency (${error.status})`);
           await this.streams.markUnavailable(ctx.connection.id, stream);
           await this.runs.setStreamStatus(ctx.run.id, stream, 'unavailable', error.message);
+          ctx.progress.endStream(stream, 'unavailable');
           return 'done';
         }
         if (attempt >= attempts) {
           this.logger.error(`Stream '${stream}' failed after ${attempt} attempt(s): ${describe(error)}`);
           await this.runs.setStreamStatus(ctx.run.id, stream, 'failed', describe(error).slice(0, 500));
+          ctx.progress.endStream(stream, 'failed');
           return 'done';
         }
         const delay = this.retryDelayMs(attempt);
@@ -315,6 +340,10 @@ export class SyncRunnerService {
         error,
         streams: stats,
         nextSyncAt: nextSyncAt?.toISOString() ?? null,
+        freshness: streamFreshness(await this.streamStates.tierTimes(run.connectionId), {
+          warmWindowDays: this.config.get('SYNC_WARM_WINDOW_DAYS', { infer: true }),
+          overlapDays: this.config.get('SYNC_OVERLAP_MINUTES', { infer: true }) / 1440,
+        }),
       },
       { tenantId: run.tenantId, correlationId: run.correlationId },
     );
