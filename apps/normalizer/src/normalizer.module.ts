@@ -39,7 +39,11 @@ import { SyncRunsService } from './sync-runs/sync-runs.service';
             prefetch: RAW_RECORDS_PREFETCH,
             retry: { delaysMs: RAW_RECORDS_RETRY_DELAYS_MS },
           },
-          { queue: SYNC_RUNS_QUEUE, bindings: ['sync.run.started', 'sync.run.finished'], prefetch: 10 },
+          {
+            queue: SYNC_RUNS_QUEUE,
+            bindings: ['sync.run.started', 'sync.run.progress', 'sync.run.finished', 'sync.run.merged'],
+            prefetch: 10,
+          },
         ],
       }),
     }),

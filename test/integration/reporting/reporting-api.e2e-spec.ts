@@ -118,6 +118,9 @@ describe('reporting API (numbers worked out by hand from reporting-fixture.ts)',
         { status: 'successful', count: 1, totals: [{ amount: 10000, currency: 'USD' }] },
       ],
     });
+    // run_s1 succeeded; the newer run_s2 failed and does not count. Neither reported freshness.
+    expect(body.dataAsOf).toBe('2026-11-20T10:00:00.000Z');
+    expect(body.freshness).toEqual([]);
   });
 
   it('counts removed records only with includeRemoved=true', async () => {

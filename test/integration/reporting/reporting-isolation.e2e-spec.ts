@@ -73,6 +73,10 @@ describe('reporting isolation, authentication and read-only access', () => {
     expect(status.body.data).toEqual([]);
     await asB(`/v1/programs/${a.P1.id}`).expect(404);
     await asB(`/v1/referrals/${a.C1.id}`).expect(404);
+    await asB(`/v1/sync-runs/${a.S1.id}`).expect(404);
+    await asB(`/v1/sync-runs/${a.S1.external_key}`).expect(404);
+    // Org B has no sync run: org A's succeeded one must not give it a data time.
+    expect((await asB('/v1/summary').expect(200)).body.dataAsOf).toBeNull();
 
     for (const path of ['/v1/summary', '/v1/reports/revenue', '/v1/reports/rewards']) {
       for (const groupBy of path === '/v1/summary' ? [undefined] : ['program', 'month']) {
@@ -102,7 +106,13 @@ describe('reporting isolation, authentication and read-only access', () => {
 
   it('answers 401 without a valid token and 403 without an org', async () => {
     const server = harness.app.getHttpServer();
-    const paths = [...LISTS, '/v1/summary', '/v1/reports/revenue?groupBy=month', `/v1/referrals/${a.C1.id}`];
+    const paths = [
+      ...LISTS,
+      '/v1/summary',
+      '/v1/reports/revenue?groupBy=month',
+      `/v1/referrals/${a.C1.id}`,
+      `/v1/sync-runs/${a.S1.id}`,
+    ];
     for (const path of paths) {
       await request(server).get(path).expect(401);
       await request(server).get(path).set('Authorization', 'Bearer not-a-jwt').expect(401);

@@ -18,4 +18,14 @@ export class SyncRunsConsumer {
   public finished(message: MessageOf<'sync.run.finished'>): Promise<void> {
     return this.syncRuns.recordFinished(message.tenantId, message.payload);
   }
+
+  @OnMessage('sync.run.progress')
+  public progress(message: MessageOf<'sync.run.progress'>): Promise<void> {
+    return this.syncRuns.recordProgress(message.tenantId, message.payload);
+  }
+
+  @OnMessage('sync.run.merged')
+  public merged(message: MessageOf<'sync.run.merged'>): Promise<void> {
+    return this.syncRuns.recordMerged(message.tenantId, message.payload);
+  }
 }

@@ -15,7 +15,8 @@ export class SummaryController {
   @Get()
   @ApiOkResponse({
     description:
-      'Counts and totals for the org: programs, referrals by status, revenue and refunds, rewards by status, payouts',
+      'Counts and totals for the org: programs, referrals by status, revenue and refunds, rewards by status, payouts; ' +
+      'dataAsOf (data complete up to then: the start of the newest succeeded sync) and per-stream freshness',
   })
   public summary(@Tenant() scope: TenantScope, @Query() query: ScopeQueryDto): Promise<Summary> {
     return this.summaries.summary(scope, query);

@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 
+import type { StreamFreshness } from '@pp/contracts';
+
 import { ScopeQueryDto } from '../common/list-query.dto';
-import { Money, totalsByCurrency } from '../common/money';
+import { iso, Money, totalsByCurrency } from '../common/money';
 import { ReportingDatabase } from '../database/reporting-database.service';
 import { and, sql, table, tenant } from '../database/sql';
 import { TenantScope } from '../database/tenant-scope';
@@ -20,6 +22,10 @@ export interface Summary {
   refunds: { totals: Money[]; transactions: number };
   rewards: { total: number; totals: Money[]; byStatus: StatusBreakdown[]; byPaymentStatus: StatusBreakdown[] };
   payouts: { total: number; totals: Money[]; byStatus: StatusBreakdown[] };
+  /** Every change up to this moment is in: the start of the newest succeeded sync (partial and failed ones do not count). */
+  dataAsOf: string | null;
+  /** Per stream, how far each freshness tier is current, from the newest finished sync that reported it. */
+  freshness: StreamFreshness[];
 }
 
 interface CurrencyRow {
@@ -69,6 +75,8 @@ export class SummaryRepository {
         amount: number;
       }>;
       payouts: CurrencyRow[];
+      data_as_of: Date | null;
+      freshness: StreamFreshness[] | null;
     }>(
       scope,
       sql`select
@@ -90,7 +98,11 @@ export class SummaryRepository {
  (select coalesce(json_agg(x order by x.status nulls last, x.currency), '[]') from (
    select o.status, o.currency, sum(o.records) as records, sum(o.amount) as amount
      from ${aggregateRows('payout', 'o', query, { byProgram: false })} group by 1, 2) x)
-   as payouts`,
+   as payouts,
+ (select max(r.started_at) from ${table('sync_run', 'r')} where ${tenant('r')} and r.status = 'succeeded') as data_as_of,
+ (select f.freshness from ${table('sync_run', 'f')}
+   where ${tenant('f')} and f.freshness is not null and f.finished_at is not null
+   order by f.finished_at desc, f.id desc limit 1) as freshness`,
     );
     const billing = row?.billing ?? [];
     const referrals = row?.referrals ?? [];
@@ -125,6 +137,8 @@ export class SummaryRepository {
         byPaymentStatus: breakdown(paymentStatuses),
       },
       payouts: { total: count(payouts), totals: totalsByCurrency(payouts), byStatus: breakdown(payouts) },
+      dataAsOf: iso(row?.data_as_of),
+      freshness: row?.freshness ?? [],
     };
   }
 }

@@ -1,5 +1,12 @@
-import { Controller, Get, Headers, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Headers, NotFoundException, Param, Query } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
 
 import { ApiList } from '../common/api-list.decorator';
 import { ListQueryDto } from '../common/list-query.dto';
@@ -9,12 +16,16 @@ import { wantsCsv } from '../csv/csv';
 import { ReportingDatabase } from '../database/reporting-database.service';
 import { TenantScope } from '../database/tenant-scope';
 import { SyncRunDto, syncRunList } from './sync-runs.list';
+import { SyncRunsRepository } from './sync-runs.repository';
 
 @ApiTags('sync-runs')
 @ApiBearerAuth()
 @Controller('v1/sync-runs')
 export class SyncRunsController {
-  constructor(private readonly database: ReportingDatabase) {}
+  constructor(
+    private readonly database: ReportingDatabase,
+    private readonly syncRuns: SyncRunsRepository,
+  ) {}
 
   @Get()
   @ApiList(SyncRunDto)
@@ -22,5 +33,16 @@ export class SyncRunsController {
     return wantsCsv(accept)
       ? listCsv(this.database, scope, syncRunList, query)
       : listPage(this.database, scope, syncRunList, query);
+  }
+
+  @Get(':id')
+  @ApiParam({ name: 'id', description: "Our id, or the sync service's run id (`externalKey`, as `POST …/sync` gives)" })
+  @ApiOkResponse({ type: SyncRunDto, description: "The run; a merged run with its target's status" })
+  @ApiBadRequestResponse({ description: 'Not a sync run id' })
+  @ApiNotFoundResponse()
+  public async detail(@Tenant() scope: TenantScope, @Param('id') id: string): Promise<SyncRunDto> {
+    const run = await this.syncRuns.detail(scope, id);
+    if (!run) throw new NotFoundException(`No sync run '${id}' in this organisation`);
+    return run;
   }
 }

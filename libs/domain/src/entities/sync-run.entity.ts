@@ -1,8 +1,17 @@
 import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
 
-import type { StreamStats } from '@pp/contracts';
+import type { StreamFreshness, StreamProgress, StreamStats } from '@pp/contracts';
 
-/** A sync run as announced by `sync.run.started` / `sync.run.finished`; external key is the sync run id. */
+/** The latest progress of each stream of a running sync, with when the sync reported it. */
+export interface SyncRunProgress {
+  reportedAt: string;
+  streams: Array<StreamProgress & { reportedAt: string }>;
+}
+
+/**
+ * A sync run as announced by `sync.run.started` / `.progress` / `.finished` / `.merged`; external key is the sync run
+ * id. A merged run has a row of its own whose status, times, error and progress follow the run it was folded into.
+ */
 @Entity({ schema: 'domain', tableName: 'sync_run' })
 export class SyncRun {
   @PrimaryKey({ type: 'uuid' })
@@ -20,7 +29,7 @@ export class SyncRun {
   @Property({ type: 'text' })
   mode!: string;
 
-  /** `running`, `succeeded`, `partial` or `failed`. */
+  /** `running`, `succeeded`, `partial` or `failed`; `queued` for a merged run whose target has not started. */
   @Property({ type: 'text' })
   status!: string;
 
@@ -44,6 +53,16 @@ export class SyncRun {
 
   @Property({ type: 'timestamptz', nullable: true })
   nextSyncAt!: Date | null;
+
+  @Property({ type: 'jsonb', nullable: true })
+  progress!: SyncRunProgress | null;
+
+  @Property({ type: 'jsonb', nullable: true })
+  freshness!: StreamFreshness[] | null;
+
+  /** The sync run id this run was folded into (`sync.run.merged`). */
+  @Property({ type: 'text', nullable: true })
+  mergedIntoSyncRunId!: string | null;
 
   @Property({ type: 'timestamptz' })
   createdAt!: Date;

@@ -3,6 +3,7 @@ import { Migration20261125120000ReportAggregates } from './Migration202611251200
 import { Migration20261125140000LeanerWriteIndexes } from './Migration20261125140000LeanerWriteIndexes';
 import { Migration20261201120000MonthlyReportAggregates } from './Migration20261201120000MonthlyReportAggregates';
 import { Migration20261201130000RefreshWithoutJit } from './Migration20261201130000RefreshWithoutJit';
+import { Migration20261202120000SyncRunFreshness } from './Migration20261202120000SyncRunFreshness';
 
 import type { MigrationSet } from '../../../persistence/src/migrations';
 
@@ -15,5 +16,6 @@ export const domainMigrations: MigrationSet = {
     { name: 'Migration20261125140000LeanerWriteIndexes', class: Migration20261125140000LeanerWriteIndexes },
     { name: 'Migration20261201120000MonthlyReportAggregates', class: Migration20261201120000MonthlyReportAggregates },
     { name: 'Migration20261201130000RefreshWithoutJit', class: Migration20261201130000RefreshWithoutJit },
+    { name: 'Migration20261202120000SyncRunFreshness', class: Migration20261202120000SyncRunFreshness },
   ],
 };
