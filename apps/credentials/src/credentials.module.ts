@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+import { ScheduleModule } from '@nestjs/schedule';
 
 import { AuthModule } from '@pp/auth';
 import { AppConfigModule } from '@pp/config';
@@ -9,13 +11,18 @@ import { DatabaseReadinessProbe, PersistenceModule } from '@pp/persistence';
 
 import { credentialsEnvOptions, credentialsEnvSchema } from './config/credentials.env';
 import { ConnectionsModule } from './connections/connections.module';
-import { SYNC_EVENTS_QUEUE } from './credentials.constants';
+import { redactPostbackSecret, SYNC_EVENTS_QUEUE } from './credentials.constants';
 import { HandoffModule } from './handoff/handoff.module';
+import { PostbacksModule } from './postbacks/postbacks.module';
+import { RetryAfterInterceptor } from './rate-limit/retry-later.exception';
+
+/** Shared with the test harness, which rebuilds the logger around a captured destination. */
+export const CREDENTIALS_LOGGING = { redactUrl: redactPostbackSecret };
 
 @Module({
   imports: [
     AppConfigModule.forRoot(credentialsEnvSchema, credentialsEnvOptions),
-    LoggingModule.forRoot('credentials'),
+    LoggingModule.forRoot('credentials', CREDENTIALS_LOGGING),
     MetricsModule,
     PersistenceModule.forRoot({ entities: [] }),
     MessagingModule.forRootAsync({
@@ -26,16 +33,25 @@ import { HandoffModule } from './handoff/handoff.module';
         queues: [
           {
             queue: SYNC_EVENTS_QUEUE,
-            bindings: ['sync.run.started', 'sync.run.finished', 'sync.connection.invalid'],
+            bindings: [
+              'sync.run.started',
+              'sync.run.finished',
+              'sync.run.merged',
+              'sync.run.progress',
+              'sync.connection.invalid',
+            ],
             prefetch: 10,
           },
         ],
       }),
     }),
+    ScheduleModule.forRoot(),
     AuthModule,
     ConnectionsModule,
+    PostbacksModule,
     HandoffModule,
     HealthModule.forRoot([DatabaseReadinessProbe, BrokerReadinessProbe]),
   ],
+  providers: [{ provide: APP_INTERCEPTOR, useClass: RetryAfterInterceptor }],
 })
 export class CredentialsModule {}

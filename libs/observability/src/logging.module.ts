@@ -40,9 +40,14 @@ function correlationIdOf(request: IncomingMessage): string {
   return candidate && /^[\w.:-]{1,128}$/.test(candidate) ? candidate : randomUUID();
 }
 
+export interface LoggingOptions {
+  /** Rewrites a request URL before it is logged, e.g. to hide a secret path segment (a capability URL). */
+  redactUrl?: (url: string) => string;
+}
+
 @Module({})
 export class LoggingModule implements NestModule {
-  static forRoot(service: string): DynamicModule {
+  static forRoot(service: string, options: LoggingOptions = {}): DynamicModule {
     return {
       module: LoggingModule,
       imports: [
@@ -64,7 +69,7 @@ export class LoggingModule implements NestModule {
                 req: (request: { id: string; method: string; url: string }) => ({
                   id: request.id,
                   method: request.method,
-                  url: request.url,
+                  url: options.redactUrl ? options.redactUrl(request.url) : request.url,
                 }),
                 res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }),
               },

@@ -100,9 +100,9 @@ export class EventTap {
 
 /** Boots the credentials app in-process with its pino output captured line by line. */
 export async function startCredentialsApp(logLines: string[]): Promise<INestApplication> {
-  const { CredentialsModule } = await import('../../../apps/credentials/src/credentials.module');
+  const { CredentialsModule, CREDENTIALS_LOGGING } = await import('../../../apps/credentials/src/credentials.module');
   const { CREDENTIALS_OPENAPI } = await import('../../../apps/credentials/src/credentials.constants');
-  const pinoModule = LoggingModule.forRoot('credentials').imports![0] as DynamicModule;
+  const pinoModule = LoggingModule.forRoot('credentials', CREDENTIALS_LOGGING).imports![0] as DynamicModule;
   const original = pinoModule.providers!.find(
     (provider) => (provider as FactoryProvider).provide === PARAMS_PROVIDER_TOKEN,
   ) as FactoryProvider<Params>;
@@ -149,6 +149,31 @@ export async function startHandoffClient(
   const app = moduleRef.createNestApplication();
   await app.init();
   return { client: app.get(TokenHandoffClient), close: () => app.close() };
+}
+
+/**
+ * Resolves once every queue exists with a consumer: an app's consumers start after `init()` resolves, and an event
+ * published before its queue is bound is dropped by the broker.
+ */
+export async function waitForConsumers(url: string, queues: string[]): Promise<void> {
+  const connection = await amqplib.connect(url);
+  try {
+    for (const queue of queues) {
+      await waitFor(
+        async () => {
+          // A missing queue closes the channel (404), so each attempt gets its own.
+          const channel = await connection.createChannel();
+          channel.on('error', () => undefined);
+          const { consumerCount } = await channel.checkQueue(queue);
+          await channel.close();
+          return consumerCount > 0;
+        },
+        { description: `a consumer on queue '${queue}'` },
+      );
+    }
+  } finally {
+    await connection.close().catch(() => undefined);
+  }
 }
 
 export function api(app: INestApplication) {

@@ -49,6 +49,7 @@ describe('credentials service', () => {
   const adminB = jwtFor(ORG_B, ['admin'], 'user_admin_b');
   let connectionId: string;
   let currentToken: string;
+  let postbackUrl: string;
 
   beforeAll(async () => {
     [database, vhost, sandbox] = await Promise.all([
@@ -106,7 +107,19 @@ describe('credentials service', () => {
 
   it('describes its API in OpenAPI, never with the token as a readable field', async () => {
     const document = (await api(app).get('/docs/openapi.json').expect(200)).body;
-    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining([PATH, `${PATH}/sync`, `${PATH}/audit`]));
+    expect(Object.keys(document.paths)).toEqual(
+      expect.arrayContaining([
+        PATH,
+        `${PATH}/sync`,
+        `${PATH}/audit`,
+        `${PATH}/postback-url`,
+        '/v1/postbacks/partnerstack/{secret}',
+      ]),
+    );
+    expect(Object.keys(document.components.schemas.IntegrationStatusDto.properties)).toEqual(
+      expect.arrayContaining(['lastRequestedSync', 'freshness', 'postbackUrl']),
+    );
+    expect(document.components.schemas.LastSyncDto.properties.progress).toBeDefined();
     expect(document.components.schemas.ConnectTokenDto.properties.token.writeOnly).toBe(true);
     expect(document.components.schemas.IntegrationStatusDto.properties.token).toBeUndefined();
   });
@@ -154,6 +167,8 @@ describe('credentials service', () => {
         lastSync: null,
       });
       expect(JSON.stringify(response.body)).not.toContain(currentToken);
+      postbackUrl = response.body.postbackUrl;
+      expect(postbackUrl).toMatch(/^http:\/\/localhost:3001\/v1\/postbacks\/partnerstack\/[A-Za-z0-9_-]{43}$/);
       const [connected] = await tap.awaitEvents('credentials.connection.connected', ORG_A);
       connectionId = connected.parsed.payload.connectionId as string;
       expect(connected.parsed.payload).toMatchObject({
@@ -169,9 +184,15 @@ describe('credentials service', () => {
       expect(row.rows[0].nonce).toHaveLength(12);
     });
 
-    it('lets any member of the org read the status', async () => {
+    it('lets any member of the org read the status, the postback URL only admins', async () => {
       const response = await api(app).get(PATH).auth(member, { type: 'bearer' }).expect(200);
-      expect(response.body).toMatchObject({ status: 'connected', tokenHint: currentToken.slice(-4) });
+      expect(response.body).toMatchObject({
+        status: 'connected',
+        tokenHint: currentToken.slice(-4),
+        postbackUrl: null,
+      });
+      const asAdmin = await api(app).get(PATH).auth(admin, { type: 'bearer' }).expect(200);
+      expect(asAdmin.body.postbackUrl).toBe(postbackUrl);
       expect(Date.parse(response.body.nextSyncAt)).toBeGreaterThan(Date.now());
     });
 
@@ -204,13 +225,15 @@ describe('credentials service', () => {
   });
 
   describe('syncs', () => {
-    it('requests a sync, and answers the same id while it is pending or running', async () => {
+    it('answers the first sync id chosen at connect, and the same id while it is pending or running', async () => {
+      const [connected] = tap.of('credentials.connection.connected', ORG_A);
+      const syncRunId = connected.parsed.payload.syncRunId as string;
+      expect(syncRunId).toEqual(expect.any(String));
       const first = await api(app).post(`${PATH}/sync`).auth(admin, { type: 'bearer' }).expect(202);
-      const syncRunId = first.body.syncRunId as string;
-      const [requested] = await tap.awaitEvents('sync.requested', ORG_A);
-      expect(requested.parsed.payload).toMatchObject({ connectionId, syncRunId, reason: 'manual' });
-      const again = await api(app).post(`${PATH}/sync`).auth(admin, { type: 'bearer' }).expect(202);
-      expect(again.body.syncRunId).toBe(syncRunId);
+      expect(first.body.syncRunId).toBe(syncRunId);
+      expect(tap.of('sync.requested', ORG_A)).toHaveLength(0);
+      const queued = await api(app).get(PATH).auth(member, { type: 'bearer' }).expect(200);
+      expect(queued.body.lastRequestedSync).toMatchObject({ syncRunId, runId: syncRunId, status: 'queued' });
 
       const startedAt = new Date().toISOString();
       tap.publish('sync.run.started', ORG_A, { connectionId, syncRunId, mode: 'incremental', startedAt });
@@ -221,7 +244,54 @@ describe('credentials service', () => {
       const running = await api(app).post(`${PATH}/sync`).auth(admin, { type: 'bearer' }).expect(202);
       expect(running.body.syncRunId).toBe(syncRunId);
 
+      const progress = (reportedAt: string, pages: number) => ({
+        connectionId,
+        syncRunId,
+        mode: 'incremental',
+        reportedAt,
+        streams: [
+          {
+            stream: 'rewards',
+            status: 'running',
+            tier: 'warm',
+            pages,
+            fetched: pages * 10,
+            emitted: pages,
+            removed: 0,
+            estimatedPagesLeft: 3,
+          },
+        ],
+      });
+      const later = new Date(Date.now() + 2_000).toISOString();
+      tap.publish('sync.run.progress', ORG_A, progress(later, 5));
+      tap.publish('sync.run.progress', ORG_A, { ...progress(later, 5), syncRunId: 'some-other-run' });
+      const withProgress = await waitFor(
+        async () => {
+          const body = (await api(app).get(PATH).auth(member, { type: 'bearer' })).body;
+          return body.lastSync?.progress && body;
+        },
+        { description: 'progress in the status' },
+      );
+      expect(withProgress.lastSync.progress).toEqual({ reportedAt: later, streams: progress(later, 5).streams });
+      // An older report arriving late does not replace a newer one.
+      tap.publish('sync.run.progress', ORG_A, progress(startedAt, 1));
+      tap.publish('sync.run.progress', ORG_A, progress(new Date(Date.now() + 3_000).toISOString(), 7));
+      await waitFor(
+        async () =>
+          (await api(app).get(PATH).auth(member, { type: 'bearer' })).body.lastSync?.progress?.streams[0].pages === 7,
+        { description: 'newer progress' },
+      );
+
       const nextSyncAt = new Date(Date.now() + 15 * 60_000).toISOString();
+      const freshness = [
+        {
+          stream: 'rewards',
+          newRecordsAsOf: startedAt,
+          warmAsOf: startedAt,
+          warmWindowDays: 90,
+          reconciledAt: '2026-12-01T04:10:00.000Z',
+        },
+      ];
       tap.publish('sync.run.finished', ORG_A, {
         connectionId,
         syncRunId,
@@ -234,6 +304,7 @@ describe('credentials service', () => {
         error: 'deals: unavailable',
         streams: [],
         nextSyncAt,
+        freshness,
       });
       const status = await waitFor(
         async () => {
@@ -244,9 +315,152 @@ describe('credentials service', () => {
       );
       expect(status.lastSync).toMatchObject({ id: syncRunId, recordsFetched: 42, error: 'deals: unavailable' });
       expect(status.nextSyncAt).toBe(nextSyncAt);
+      expect(status.freshness).toEqual(freshness);
+      expect(status.lastRequestedSync).toMatchObject({ syncRunId, status: 'partial', finishedAt: expect.any(String) });
 
       const fresh = await api(app).post(`${PATH}/sync`).auth(admin, { type: 'bearer' }).expect(202);
       expect(fresh.body.syncRunId).not.toBe(syncRunId);
+      const [requested] = await tap.awaitEvents('sync.requested', ORG_A);
+      expect(requested.parsed.payload).toMatchObject({
+        connectionId,
+        syncRunId: fresh.body.syncRunId,
+        reason: 'manual',
+        mode: 'incremental',
+      });
+      const again = await api(app).post(`${PATH}/sync`).auth(admin, { type: 'bearer' }).send({}).expect(202);
+      expect(again.body.syncRunId).toBe(fresh.body.syncRunId);
+    });
+
+    it('follows a requested id merged into another run, whichever event arrives first', async () => {
+      const finish = (runId: string, status: string) => {
+        const at = new Date().toISOString();
+        tap.publish('sync.run.finished', ORG_A, {
+          connectionId,
+          syncRunId: runId,
+          mode: 'incremental',
+          status,
+          startedAt: at,
+          finishedAt: at,
+          recordsFetched: 1,
+          recordsEmitted: 1,
+          error: null,
+          streams: [],
+          nextSyncAt: null,
+        });
+      };
+      const requestedStatus = async () =>
+        (await api(app).get(PATH).auth(member, { type: 'bearer' })).body.lastRequestedSync;
+
+      // Merge first, then the target's outcome.
+      const merged = (await api(app).post(`${PATH}/sync`).auth(admin, { type: 'bearer' }).expect(202)).body.syncRunId;
+      tap.publish('sync.run.merged', ORG_A, {
+        connectionId,
+        syncRunId: merged,
+        mergedIntoSyncRunId: 'scheduled-run-1',
+        mergedAt: new Date().toISOString(),
+      });
+      await waitFor(async () => (await requestedStatus())?.runId === 'scheduled-run-1', { description: 'merged' });
+      expect(await requestedStatus()).toMatchObject({ syncRunId: merged, status: 'queued' });
+      finish('scheduled-run-1', 'succeeded');
+      await waitFor(async () => (await requestedStatus())?.status === 'succeeded', { description: 'target finished' });
+
+      // The target's outcome first, then the merge: the request still settles.
+      const late = (await api(app).post(`${PATH}/sync`).auth(admin, { type: 'bearer' }).expect(202)).body.syncRunId;
+      expect(late).not.toBe(merged);
+      finish('scheduled-run-2', 'failed');
+      await waitFor(
+        async () => (await api(app).get(PATH).auth(member, { type: 'bearer' })).body.lastSync?.id === 'scheduled-run-2',
+        { description: 'run 2 finished' },
+      );
+      tap.publish('sync.run.merged', ORG_A, {
+        connectionId,
+        syncRunId: late,
+        mergedIntoSyncRunId: 'scheduled-run-2',
+        mergedAt: new Date().toISOString(),
+      });
+      const settled = await waitFor(
+        async () => {
+          const body = await requestedStatus();
+          return body?.status === 'failed' && body;
+        },
+        { description: 'late merge settled' },
+      );
+      expect(settled).toMatchObject({ syncRunId: late, runId: 'scheduled-run-2', finishedAt: expect.any(String) });
+      const next = (await api(app).post(`${PATH}/sync`).auth(admin, { type: 'bearer' }).expect(202)).body.syncRunId;
+      expect(next).not.toBe(late);
+    });
+
+    it('validates the sync mode', async () => {
+      const response = await api(app)
+        .post(`${PATH}/sync`)
+        .auth(admin, { type: 'bearer' })
+        .send({ mode: 'everything' })
+        .expect(400);
+      expect(JSON.stringify(response.body.message)).toMatch(/mode must be one of: incremental, full/);
+      await api(app).post(`${PATH}/sync`).auth(admin, { type: 'bearer' }).send({ mode: 'full', extra: 1 }).expect(400);
+    });
+
+    it('runs a full sync at most once an hour (429 with Retry-After), even while an incremental one is pending', async () => {
+      const before = tap.of('sync.requested', ORG_A).length;
+      const full = await api(app)
+        .post(`${PATH}/sync`)
+        .auth(admin, { type: 'bearer' })
+        .send({ mode: 'full' })
+        .expect(202);
+      const requested = await waitFor(
+        () => tap.of('sync.requested', ORG_A).find((m) => m.parsed.payload.syncRunId === full.body.syncRunId),
+        { description: 'full sync.requested' },
+      );
+      expect(requested.parsed.payload).toMatchObject({ mode: 'full', reason: 'manual', connectionId });
+      const doubleClick = await api(app)
+        .post(`${PATH}/sync`)
+        .auth(admin, { type: 'bearer' })
+        .send({ mode: 'full' })
+        .expect(202);
+      expect(doubleClick.body.syncRunId).toBe(full.body.syncRunId);
+      expect(tap.of('sync.requested', ORG_A)).toHaveLength(before + 1);
+
+      const at = new Date().toISOString();
+      tap.publish('sync.run.started', ORG_A, {
+        connectionId,
+        syncRunId: full.body.syncRunId,
+        mode: 'full',
+        startedAt: at,
+      });
+      await waitFor(
+        async () =>
+          (await api(app).get(PATH).auth(member, { type: 'bearer' })).body.lastRequestedSync?.status === 'running',
+        { description: 'full run started' },
+      );
+      const limited = await api(app).post(`${PATH}/sync`).auth(admin, { type: 'bearer' }).send({ mode: 'full' });
+      expect(limited.status).toBe(429);
+      const retryAfter = Number(limited.headers['retry-after']);
+      expect(retryAfter).toBeGreaterThan(3_500);
+      expect(retryAfter).toBeLessThanOrEqual(3_600);
+      expect(Date.parse(limited.body.retryAt)).toBeGreaterThan(Date.now() + 3_500_000);
+      expect(limited.body.message).toContain(limited.body.retryAt);
+      const audit = await api(app).get(`${PATH}/audit`).auth(admin, { type: 'bearer' }).expect(200);
+      expect(audit.body.data.map((entry: { detail: string | null }) => entry.detail)).toContain(
+        `full sync run ${full.body.syncRunId}`,
+      );
+      tap.publish('sync.run.finished', ORG_A, {
+        connectionId,
+        syncRunId: full.body.syncRunId,
+        mode: 'full',
+        status: 'succeeded',
+        startedAt: at,
+        finishedAt: new Date().toISOString(),
+        recordsFetched: 0,
+        recordsEmitted: 0,
+        error: null,
+        streams: [],
+        nextSyncAt: null,
+      });
+      await waitFor(
+        async () =>
+          (await api(app).get(PATH).auth(member, { type: 'bearer' })).body.lastRequestedSync?.status === 'succeeded',
+        { description: 'full run finished' },
+      );
     });
 
     it('learns from sync that PartnerStack revoked the token, and stops handing it out', async () => {
@@ -277,6 +491,8 @@ describe('credentials service', () => {
       expect(response.body).toMatchObject({ status: 'connected', tokenHint: currentToken.slice(-4) });
       const [rotated] = await tap.awaitEvents('credentials.connection.rotated', ORG_A);
       expect(rotated.parsed.payload.connectionId).toBe(connectionId);
+      expect(rotated.parsed.payload.syncRunId).toEqual(expect.any(String));
+      expect(response.body.postbackUrl).toBe(postbackUrl);
       await expect(handoff.client.fetchToken({ tenantId: ORG_A, connectionId })).resolves.toBe(currentToken);
     });
   });
@@ -340,7 +556,8 @@ describe('credentials service', () => {
       const key = (entry: typeof KEY_V1) => ({ id: entry.id, key: Buffer.from(entry.material, 'base64') });
       const rotatedCipher = new TokenCipher([key(KEY_V2), key(KEY_V1)]);
       const report = await reencryptStoredTokens(database.url, rotatedCipher);
-      expect(report).toMatchObject({ reencrypted: 1, failed: [] });
+      // The token and the postback secret.
+      expect(report).toMatchObject({ reencrypted: 2, failed: [] });
       const left = await pg.query('select count(*)::int as n from credentials.connection_token where key_id <> $1', [
         KEY_V2.id,
       ]);
@@ -352,8 +569,16 @@ describe('credentials service', () => {
       expect(new TokenCipher([key(KEY_V2)]).decrypt(row.rows[0], { tenantId: ORG_A, connectionId })).toBe(currentToken);
       expect(await reencryptStoredTokens(database.url, rotatedCipher)).toMatchObject({
         reencrypted: 0,
-        alreadyCurrent: 1,
+        alreadyCurrent: 2,
       });
+      const secret = await pg.query(
+        'select key_id as "keyId", nonce, ciphertext from credentials.postback_secret where connection_id = $1',
+        [connectionId],
+      );
+      expect(secret.rows[0].keyId).toBe(KEY_V2.id);
+      expect(
+        new TokenCipher([key(KEY_V2)]).decrypt(secret.rows[0], { tenantId: ORG_A, connectionId }, 'postback-secret'),
+      ).toBe(postbackUrl.split('/').pop());
     });
   });
 
@@ -392,10 +617,21 @@ describe('credentials service', () => {
   describe('no plaintext token anywhere', () => {
     it('finds no token in the tables, their files, the logs or the published messages', async () => {
       expect(tokens.length).toBeGreaterThan(20);
-      const secrets = tokens.flatMap((token) => [token, token.replace(/^sandbox_/, '')]);
+      const secrets = [
+        ...tokens.flatMap((token) => [token, token.replace(/^sandbox_/, '')]),
+        postbackUrl.split('/').pop()!,
+      ];
       const found = (haystack: string) => secrets.filter((secret) => haystack.includes(secret));
 
-      const tables = ['connection', 'connection_token', 'audit_event', 'rate_limit_window'];
+      const tables = [
+        'connection',
+        'connection_token',
+        'audit_event',
+        'rate_limit_window',
+        'sync_request',
+        'postback_secret',
+        'action_cooldown',
+      ];
       for (const table of tables) {
         const dump = await pg.query(`select t::text as row from credentials.${table} t`);
         expect(found(dump.rows.map((row) => row.row).join('\n'))).toEqual([]);

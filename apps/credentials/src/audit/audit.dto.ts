@@ -3,6 +3,7 @@ import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 
 import { AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX } from '../credentials.constants';
+import { AUDIT_ACTIONS } from './audit.repository';
 
 export class AuditQueryDto {
   @ApiPropertyOptional({ default: AUDIT_PAGE_DEFAULT, maximum: AUDIT_PAGE_MAX })
@@ -21,7 +22,7 @@ export class AuditQueryDto {
 
 export class AuditEntryDto {
   @ApiProperty() public id!: string;
-  @ApiProperty({ enum: ['connected', 'rotated', 'disconnected', 'token-rejected', 'status-changed', 'sync-requested'] })
+  @ApiProperty({ enum: AUDIT_ACTIONS })
   public action!: string;
   @ApiProperty({ type: String, nullable: true, description: 'user id (JWT sub); null for system changes' })
   public actorUserId!: string | null;

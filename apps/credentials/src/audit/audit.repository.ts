@@ -2,8 +2,18 @@ import { Injectable } from '@nestjs/common';
 
 import { CredentialsDatabase, Transaction } from '../database/credentials-database';
 
-export type AuditAction =
-  'connected' | 'rotated' | 'disconnected' | 'token-rejected' | 'status-changed' | 'sync-requested';
+export const AUDIT_ACTIONS = [
+  'connected',
+  'rotated',
+  'disconnected',
+  'token-rejected',
+  'status-changed',
+  'sync-requested',
+  'postback-url-created',
+  'postback-url-rotated',
+  'postback-url-revoked',
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 export interface AuditEntry {
   id: string;

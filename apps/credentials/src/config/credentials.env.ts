@@ -20,6 +20,14 @@ export const credentialsEnvSchema = baseEnvSchema.extend({
   PARTNERSTACK_API_URL: z.string().url().default('https://api.partnerstack.com/api/v2'),
   CORS_ORIGINS: corsOriginsSchema,
   SYNC_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
+  /** Public origin postback URLs are built on (what PartnerStack can reach), without a trailing path. */
+  POSTBACK_BASE_URL: z
+    .string()
+    .url()
+    .transform((value) => value.replace(/\/+$/, ''))
+    .default('http://localhost:3001'),
+  /** At most one postback-triggered sync per org in this window; later postbacks make one trailing sync. */
+  POSTBACK_DEBOUNCE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
 });
 
 export type CredentialsEnv = z.infer<typeof credentialsEnvSchema>;

@@ -1,6 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Post, Put, Query } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
+  ApiBadRequestResponse,
+  ApiBody,
   ApiBearerAuth,
   ApiConflictResponse,
   ApiForbiddenResponse,
@@ -22,7 +24,13 @@ import { AuditRepository } from '../audit/audit.repository';
 import { AUDIT_PAGE_DEFAULT } from '../credentials.constants';
 import { ConnectionsService } from './connections.service';
 import { ConnectTokenDto } from './dto/connect-token.dto';
-import { IntegrationStatusDto, SyncRequestedDto } from './dto/integration-status.dto';
+import {
+  IntegrationStatusDto,
+  PostbackUrlDto,
+  RequestSyncDto,
+  StatusQueryDto,
+  SyncRequestedDto,
+} from './dto/integration-status.dto';
 
 @ApiTags('integrations')
 @ApiBearerAuth()
@@ -39,8 +47,8 @@ export class ConnectionsController {
   @ApiOperation({ summary: "The org's PartnerStack connection status (never the token)" })
   @ApiOkResponse({ type: IntegrationStatusDto })
   @ApiNotFoundResponse({ description: 'the org never connected' })
-  public status(@CurrentUser() user: AuthenticatedUser): Promise<IntegrationStatusDto> {
-    return this.connections.status(user);
+  public status(@CurrentUser() user: AuthenticatedUser, @Query() query: StatusQueryDto): Promise<IntegrationStatusDto> {
+    return this.connections.status(user, query.syncRunId);
   }
 
   @Put()
@@ -69,12 +77,32 @@ export class ConnectionsController {
   @Post('sync')
   @RequireRoles(ADMIN_ROLE)
   @HttpCode(HttpStatus.ACCEPTED)
-  @ApiOperation({ summary: 'Sync now, unless a sync is running (then its id)' })
+  @ApiOperation({
+    summary:
+      'Sync now, unless a sync is running or was just requested (then its id); mode full re-reads everything (once an hour)',
+  })
+  @ApiBody({ type: RequestSyncDto, required: false })
   @ApiAcceptedResponse({ type: SyncRequestedDto })
+  @ApiBadRequestResponse({ description: 'unknown mode or field' })
   @ApiNotFoundResponse({ description: 'the org never connected' })
   @ApiConflictResponse({ description: 'the connection is disconnected or its token is invalid' })
-  public requestSync(@CurrentUser() user: AuthenticatedUser): Promise<SyncRequestedDto> {
-    return this.connections.requestSync(user);
+  @ApiTooManyRequestsResponse({ description: 'a full sync was requested less than an hour ago (Retry-After, retryAt)' })
+  public requestSync(
+    @CurrentUser() user: AuthenticatedUser,
+    @Body() body: RequestSyncDto = {},
+  ): Promise<SyncRequestedDto> {
+    return this.connections.requestSync(user, body.mode ?? 'incremental');
+  }
+
+  @Post('postback-url')
+  @RequireRoles(ADMIN_ROLE)
+  @ApiOperation({ summary: 'Replace the secret postback URL; the old one stops working at once' })
+  @ApiOkResponse({ type: PostbackUrlDto })
+  @ApiNotFoundResponse({ description: 'the org never connected' })
+  @ApiConflictResponse({ description: 'the connection is disconnected' })
+  @HttpCode(HttpStatus.OK)
+  public rotatePostbackUrl(@CurrentUser() user: AuthenticatedUser): Promise<PostbackUrlDto> {
+    return this.connections.rotatePostbackUrl(user);
   }
 
   @Get('audit')

@@ -7,11 +7,15 @@ import { AuditRepository } from '../audit/audit.repository';
 import {
   SyncConnectionInvalidConsumer,
   SyncRunFinishedConsumer,
+  SyncRunMergedConsumer,
+  SyncRunProgressConsumer,
   SyncRunStartedConsumer,
 } from '../consumers/sync-events.consumer';
 import { DatabaseModule } from '../database/database.module';
 import { EncryptionModule } from '../encryption/encryption.module';
+import { PostbackSecretsModule } from '../postbacks/postback-secrets.module';
 import { RateLimitRepository } from '../rate-limit/rate-limit.repository';
+import { SyncRequestsModule } from '../sync-requests/sync-requests.module';
 import { ConnectionsController } from './connections.controller';
 import { ConnectionsRepository } from './connections.repository';
 import { ConnectionsService } from './connections.service';
@@ -20,6 +24,8 @@ import { ConnectionsService } from './connections.service';
   imports: [
     DatabaseModule,
     EncryptionModule,
+    PostbackSecretsModule,
+    SyncRequestsModule,
     PartnerStackClientModule.registerAsync({
       inject: [ConfigService],
       // One cheap call per PUT, answered while the user waits: few attempts, short timeouts.
@@ -40,8 +46,10 @@ import { ConnectionsService } from './connections.service';
     RateLimitRepository,
     SyncRunStartedConsumer,
     SyncRunFinishedConsumer,
+    SyncRunMergedConsumer,
+    SyncRunProgressConsumer,
     SyncConnectionInvalidConsumer,
   ],
-  exports: [ConnectionsRepository],
+  exports: [ConnectionsRepository, AuditRepository, RateLimitRepository],
 })
 export class ConnectionsModule {}

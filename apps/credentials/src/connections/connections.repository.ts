@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 
+import { StreamFreshness, StreamProgress } from '@pp/contracts';
+
 import { CredentialsDatabase, Transaction } from '../database/credentials-database';
 import { EncryptedToken } from '../encryption/token-cipher';
 
@@ -27,6 +29,13 @@ export interface ConnectionRow {
   pendingSyncRunId: string | null;
   pendingSyncRequestedAt: Date | null;
   nextSyncAt: Date | null;
+  lastSyncProgress: StreamProgress[] | null;
+  lastSyncProgressRunId: string | null;
+  lastSyncProgressAt: Date | null;
+  freshness: StreamFreshness[] | null;
+  freshnessAsOf: Date | null;
+  postbackSyncRequestedAt: Date | null;
+  postbackSyncDueAt: Date | null;
 }
 
 const COLUMNS = `id, tenant_id as "tenantId", status, status_reason as "statusReason", token_hint as "tokenHint",
@@ -36,7 +45,10 @@ const COLUMNS = `id, tenant_id as "tenantId", status, status_reason as "statusRe
   last_sync_finished_at as "lastSyncFinishedAt", last_sync_records_fetched as "lastSyncRecordsFetched",
   last_sync_error as "lastSyncError", running_sync_run_id as "runningSyncRunId",
   pending_sync_run_id as "pendingSyncRunId", pending_sync_requested_at as "pendingSyncRequestedAt",
-  next_sync_at as "nextSyncAt"`;
+  next_sync_at as "nextSyncAt", last_sync_progress as "lastSyncProgress",
+  last_sync_progress_run_id as "lastSyncProgressRunId", last_sync_progress_at as "lastSyncProgressAt",
+  freshness, freshness_as_of as "freshnessAsOf", postback_sync_requested_at as "postbackSyncRequestedAt",
+  postback_sync_due_at as "postbackSyncDueAt"`;
 
 const DATE_FIELDS = [
   'connectedAt',
@@ -48,6 +60,10 @@ const DATE_FIELDS = [
   'lastSyncFinishedAt',
   'pendingSyncRequestedAt',
   'nextSyncAt',
+  'lastSyncProgressAt',
+  'freshnessAsOf',
+  'postbackSyncRequestedAt',
+  'postbackSyncDueAt',
 ] as const;
 
 /** MikroORM's driver hands timestamps back as strings. */
@@ -78,6 +94,15 @@ export class ConnectionsRepository {
   public async findById(tenantId: string, connectionId: string, trx?: Transaction): Promise<ConnectionRow | undefined> {
     return this.one(
       `select ${COLUMNS} from credentials.connection where tenant_id = ? and id = ?`,
+      [tenantId, connectionId],
+      trx,
+    );
+  }
+
+  /** Serialises every change to one connection (requests, sync events, postbacks) behind its row lock. */
+  public async lockById(tenantId: string, connectionId: string, trx: Transaction): Promise<ConnectionRow | undefined> {
+    return this.one(
+      `select ${COLUMNS} from credentials.connection where tenant_id = ? and id = ? for update`,
       [tenantId, connectionId],
       trx,
     );
@@ -139,7 +164,8 @@ export class ConnectionsRepository {
     await this.db.query(
       `update credentials.connection set status = 'disconnected', status_reason = null, token_hint = null,
          token_stored_at = null, disconnected_at = ?, status_changed_at = ?, running_sync_run_id = null,
-         pending_sync_run_id = null, pending_sync_requested_at = null, next_sync_at = null, updated_at = now()
+         pending_sync_run_id = null, pending_sync_requested_at = null, next_sync_at = null,
+         postback_sync_requested_at = null, postback_sync_due_at = null, updated_at = now()
        where tenant_id = ? and id = ?`,
       [now, now, tenantId, connectionId],
       trx,
@@ -172,12 +198,15 @@ export class ConnectionsRepository {
     );
   }
 
-  public async recordRunStarted(input: {
-    tenantId: string;
-    connectionId: string;
-    syncRunId: string;
-    startedAt: Date;
-  }): Promise<void> {
+  public async recordRunStarted(
+    input: {
+      tenantId: string;
+      connectionId: string;
+      syncRunId: string;
+      startedAt: Date;
+    },
+    trx: Transaction,
+  ): Promise<void> {
     await this.db.query(
       `update credentials.connection set
          running_sync_run_id = ?,
@@ -200,20 +229,24 @@ export class ConnectionsRepository {
         input.syncRunId,
         input.syncRunId,
       ],
+      trx,
     );
   }
 
-  public async recordRunFinished(input: {
-    tenantId: string;
-    connectionId: string;
-    syncRunId: string;
-    status: SyncRunStatus;
-    startedAt: Date;
-    finishedAt: Date;
-    recordsFetched: number;
-    error: string | null;
-    nextSyncAt: Date | null;
-  }): Promise<void> {
+  public async recordRunFinished(
+    input: {
+      tenantId: string;
+      connectionId: string;
+      syncRunId: string;
+      status: SyncRunStatus;
+      startedAt: Date;
+      finishedAt: Date;
+      recordsFetched: number;
+      error: string | null;
+      nextSyncAt: Date | null;
+    },
+    trx: Transaction,
+  ): Promise<void> {
     await this.db.query(
       `update credentials.connection set
          running_sync_run_id = case when running_sync_run_id = ? then null else running_sync_run_id end,
@@ -239,6 +272,63 @@ export class ConnectionsRepository {
         input.startedAt,
         input.syncRunId,
       ],
+      trx,
+    );
+  }
+
+  /** A pending request that was merged into a run that started or finished is no longer pending. */
+  public async clearSettledPending(tenantId: string, connectionId: string, trx: Transaction): Promise<void> {
+    await this.db.query(
+      `update credentials.connection c set pending_sync_run_id = null, pending_sync_requested_at = null,
+         updated_at = now()
+       where c.tenant_id = ? and c.id = ? and exists (
+         select 1 from credentials.sync_request r
+         where r.tenant_id = c.tenant_id and r.id = c.pending_sync_run_id and r.status <> 'queued')`,
+      [tenantId, connectionId],
+      trx,
+    );
+  }
+
+  /** Only for the run credentials knows is running, and only a report newer than the one kept. */
+  public async recordProgress(input: {
+    tenantId: string;
+    connectionId: string;
+    syncRunId: string;
+    reportedAt: Date;
+    streams: StreamProgress[];
+  }): Promise<void> {
+    await this.db.query(
+      `update credentials.connection set last_sync_progress = ?::jsonb, last_sync_progress_run_id = ?,
+         last_sync_progress_at = ?, updated_at = now()
+       where tenant_id = ? and id = ? and running_sync_run_id = ?
+         and (last_sync_progress_run_id is distinct from ? or last_sync_progress_at < ?)`,
+      [
+        JSON.stringify(input.streams),
+        input.syncRunId,
+        input.reportedAt,
+        input.tenantId,
+        input.connectionId,
+        input.syncRunId,
+        input.syncRunId,
+        input.reportedAt,
+      ],
+    );
+  }
+
+  /** Per stream, the entry of the latest finished run wins; streams a run did not report keep theirs. */
+  public async recordFreshness(
+    input: { tenantId: string; connectionId: string; finishedAt: Date; freshness: StreamFreshness[] },
+    current: ConnectionRow,
+    trx: Transaction,
+  ): Promise<void> {
+    if (current.freshnessAsOf && current.freshnessAsOf > input.finishedAt) return;
+    const merged = new Map((current.freshness ?? []).map((entry) => [entry.stream, entry]));
+    for (const entry of input.freshness) merged.set(entry.stream, entry);
+    await this.db.query(
+      `update credentials.connection set freshness = ?::jsonb, freshness_as_of = ?, updated_at = now()
+       where tenant_id = ? and id = ?`,
+      [JSON.stringify([...merged.values()]), input.finishedAt, input.tenantId, input.connectionId],
+      trx,
     );
   }
 
@@ -261,5 +351,48 @@ export class ConnectionsRepository {
       [input.reason.slice(0, 500), input.detectedAt, input.tenantId, input.connectionId, input.detectedAt],
     );
     return rows.length > 0;
+  }
+
+  public async setPostbackSyncDue(
+    tenantId: string,
+    connectionId: string,
+    dueAt: Date,
+    trx: Transaction,
+  ): Promise<void> {
+    await this.db.query(
+      `update credentials.connection set postback_sync_due_at = ?, updated_at = now() where tenant_id = ? and id = ?`,
+      [dueAt, tenantId, connectionId],
+      trx,
+    );
+  }
+
+  public async markPostbackSyncRequested(
+    tenantId: string,
+    connectionId: string,
+    requestedAt: Date,
+    trx: Transaction,
+  ): Promise<void> {
+    await this.db.query(
+      `update credentials.connection set postback_sync_requested_at = ?, postback_sync_due_at = null,
+         updated_at = now()
+       where tenant_id = ? and id = ?`,
+      [requestedAt, tenantId, connectionId],
+      trx,
+    );
+  }
+
+  /** Locks connected connections whose trailing postback sync is due, skipping rows another replica holds. */
+  public async lockPostbackSyncsDue(
+    now: Date,
+    limit: number,
+    trx: Transaction,
+  ): Promise<{ tenantId: string; connectionId: string }[]> {
+    return this.db.query(
+      `select tenant_id as "tenantId", id as "connectionId" from credentials.connection
+       where postback_sync_due_at <= ? and status = 'connected'
+       order by postback_sync_due_at limit ? for update skip locked`,
+      [now, limit],
+      trx,
+    );
   }
 }

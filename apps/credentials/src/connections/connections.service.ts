@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
 import {
-  HttpException,
-  HttpStatus,
   Injectable,
   Logger,
   NotFoundException,
@@ -12,7 +10,7 @@ import {
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 
-import { AuthenticatedUser } from '@pp/auth';
+import { ADMIN_ROLE, AuthenticatedUser } from '@pp/auth';
 import { MessagePublisher } from '@pp/messaging';
 import { currentCorrelationId } from '@pp/observability';
 import {
@@ -25,6 +23,7 @@ import { tokenFingerprint } from '@pp/token-handoff';
 
 import { AuditRepository } from '../audit/audit.repository';
 import {
+  FULL_SYNC_COOLDOWN_SECONDS,
   PENDING_SYNC_STALE_MS,
   TOKEN_ATTEMPT_WINDOW_SECONDS,
   TOKEN_ATTEMPTS_PER_WINDOW,
@@ -32,18 +31,27 @@ import {
 } from '../credentials.constants';
 import { CredentialsDatabase } from '../database/credentials-database';
 import { TokenCipher } from '../encryption/token-cipher';
+import { PostbackSecretsService } from '../postbacks/postback-secrets.service';
 import { RateLimitRepository } from '../rate-limit/rate-limit.repository';
+import { RetryLaterException } from '../rate-limit/retry-later.exception';
+import { SyncMode, SyncRequestsRepository } from '../sync-requests/sync-requests.repository';
 import { ConnectionRow, ConnectionsRepository } from './connections.repository';
 import { IntegrationStatusDto } from './dto/integration-status.dto';
 
 type PendingEvent =
   | {
       key: 'credentials.connection.connected';
-      payload: { connectionId: string; actorUserId: string; tokenHint: string; connectedAt: string };
+      payload: {
+        connectionId: string;
+        actorUserId: string;
+        tokenHint: string;
+        connectedAt: string;
+        syncRunId: string;
+      };
     }
   | {
       key: 'credentials.connection.rotated';
-      payload: { connectionId: string; actorUserId: string; tokenHint: string; rotatedAt: string };
+      payload: { connectionId: string; actorUserId: string; tokenHint: string; rotatedAt: string; syncRunId: string };
     };
 
 /** The settings page's flow: validate, store encrypted, rotate, disconnect, request syncs; all scoped to the caller's org. */
@@ -57,6 +65,8 @@ export class ConnectionsService {
     private readonly connections: ConnectionsRepository,
     private readonly audit: AuditRepository,
     private readonly rateLimits: RateLimitRepository,
+    private readonly requests: SyncRequestsRepository,
+    private readonly postbackSecrets: PostbackSecretsService,
     private readonly cipher: TokenCipher,
     private readonly partnerStack: PartnerStackClient,
     private readonly publisher: MessagePublisher,
@@ -65,10 +75,10 @@ export class ConnectionsService {
     this.syncIntervalMs = config.getOrThrow<number>('SYNC_INTERVAL_MINUTES') * 60_000;
   }
 
-  public async status(user: AuthenticatedUser): Promise<IntegrationStatusDto> {
+  public async status(user: AuthenticatedUser, syncRunId?: string): Promise<IntegrationStatusDto> {
     const row = await this.connections.find(user.orgId);
     if (!row) throw new NotFoundException('This organisation has not connected PartnerStack yet; PUT a token first.');
-    return this.toStatus(row);
+    return this.toStatus(row, user, syncRunId);
   }
 
   public async connect(user: AuthenticatedUser, token: string): Promise<IntegrationStatusDto> {
@@ -81,13 +91,10 @@ export class ConnectionsService {
       now,
     });
     if (!verdict.allowed) {
-      throw new HttpException(
-        {
-          statusCode: HttpStatus.TOO_MANY_REQUESTS,
-          message: `Too many token attempts for this organisation; try again in ${verdict.retryAfterSeconds} s.`,
-          retryAfterSeconds: verdict.retryAfterSeconds,
-        },
-        HttpStatus.TOO_MANY_REQUESTS,
+      throw new RetryLaterException(
+        `Too many token attempts for this organisation; try again in ${verdict.retryAfterSeconds} s.`,
+        verdict.retryAfterSeconds,
+        new Date(now.getTime() + verdict.retryAfterSeconds * 1000),
       );
     }
 
@@ -116,6 +123,32 @@ export class ConnectionsService {
         },
         trx,
       );
+      // Credentials picks the first run's id, so a POST /sync right after answers a run that really happens.
+      const syncRunId = randomUUID();
+      await this.requests.create(
+        {
+          id: syncRunId,
+          tenantId: user.orgId,
+          connectionId: current.id,
+          mode: 'incremental',
+          reason: reconnect ? 'connected' : 'rotated',
+          requestedAt: now,
+        },
+        trx,
+      );
+      await this.connections.setPendingSync(user.orgId, current.id, syncRunId, now, trx);
+      if (await this.postbackSecrets.ensure({ tenantId: user.orgId, connectionId: current.id }, trx))
+        await this.audit.record(
+          {
+            tenantId: user.orgId,
+            connectionId: current.id,
+            action: 'postback-url-created',
+            actorUserId: user.userId,
+            correlationId: currentCorrelationId(),
+            occurredAt: now,
+          },
+          trx,
+        );
       const pending: PendingEvent = reconnect
         ? {
             key: 'credentials.connection.connected',
@@ -124,6 +157,7 @@ export class ConnectionsService {
               actorUserId: user.userId,
               tokenHint: hint,
               connectedAt: now.toISOString(),
+              syncRunId,
             },
           }
         : {
@@ -133,6 +167,7 @@ export class ConnectionsService {
               actorUserId: user.userId,
               tokenHint: hint,
               rotatedAt: now.toISOString(),
+              syncRunId,
             },
           };
       return {
@@ -159,7 +194,7 @@ export class ConnectionsService {
     this.logger.log(
       `Stored PartnerStack token (fingerprint ${fingerprint}) of connection '${row.id}': ${event.key.split('.').pop()}`,
     );
-    return this.toStatus(row);
+    return this.toStatus(row, user);
   }
 
   public async disconnect(user: AuthenticatedUser): Promise<void> {
@@ -170,6 +205,7 @@ export class ConnectionsService {
         throw new NotFoundException('This organisation has not connected PartnerStack; nothing to disconnect.');
       if (current.status === 'disconnected') return undefined;
       await this.connections.destroyToken(user.orgId, current.id, now, trx);
+      await this.requests.failOpen(user.orgId, current.id, now, trx);
       await this.audit.record(
         {
           tenantId: user.orgId,
@@ -182,6 +218,19 @@ export class ConnectionsService {
         },
         trx,
       );
+      if (await this.postbackSecrets.revoke({ tenantId: user.orgId, connectionId: current.id }, trx))
+        await this.audit.record(
+          {
+            tenantId: user.orgId,
+            connectionId: current.id,
+            action: 'postback-url-revoked',
+            actorUserId: user.userId,
+            detail: 'disconnected',
+            correlationId: currentCorrelationId(),
+            occurredAt: now,
+          },
+          trx,
+        );
       return current;
     });
     if (!disconnected) return;
@@ -193,8 +242,12 @@ export class ConnectionsService {
     this.logger.log(`Disconnected connection '${disconnected.id}' and destroyed its token`);
   }
 
-  /** A sync now, unless one is running or was just requested: then that run's id. */
-  public async requestSync(user: AuthenticatedUser): Promise<{ syncRunId: string }> {
+  /**
+   * Incremental: a sync now, unless one is running or was just requested (then that run's id). Full: at most one an
+   * hour, and always published (sync upgrades a queued run or follows the running one with a full run), under a
+   * new id unless a full request is still pending.
+   */
+  public async requestSync(user: AuthenticatedUser, mode: SyncMode = 'incremental'): Promise<{ syncRunId: string }> {
     const now = new Date();
     const outcome = await this.db.transaction(async (trx) => {
       const current = await this.connections.findForUpdate(user.orgId, trx);
@@ -207,14 +260,31 @@ export class ConnectionsService {
             : 'PartnerStack is disconnected; PUT a token before syncing.',
         );
       }
-      if (current.runningSyncRunId)
-        return { syncRunId: current.runningSyncRunId, connectionId: current.id, fresh: false };
-      const pendingFresh =
-        current.pendingSyncRunId &&
-        current.pendingSyncRequestedAt &&
-        now.getTime() - current.pendingSyncRequestedAt.getTime() < PENDING_SYNC_STALE_MS;
-      if (pendingFresh) return { syncRunId: current.pendingSyncRunId!, connectionId: current.id, fresh: false };
+      const staleBefore = new Date(now.getTime() - PENDING_SYNC_STALE_MS);
+      if (mode === 'full') {
+        const pendingFull = await this.requests.pendingFull(user.orgId, current.id, staleBefore, trx);
+        if (pendingFull) return { syncRunId: pendingFull.id, connectionId: current.id, fresh: false };
+        const verdict = await this.rateLimits.cooldown(
+          { tenantId: user.orgId, action: 'full-sync', intervalSeconds: FULL_SYNC_COOLDOWN_SECONDS, now },
+          trx,
+        );
+        if (!verdict.allowed)
+          throw new RetryLaterException(
+            `A full sync runs at most once an hour per organisation; the next one can be requested at ${verdict.allowedAgainAt.toISOString()}.`,
+            verdict.retryAfterSeconds,
+            verdict.allowedAgainAt,
+          );
+      } else {
+        if (current.runningSyncRunId)
+          return { syncRunId: current.runningSyncRunId, connectionId: current.id, fresh: false };
+        if (current.pendingSyncRunId && current.pendingSyncRequestedAt && current.pendingSyncRequestedAt > staleBefore)
+          return { syncRunId: current.pendingSyncRunId, connectionId: current.id, fresh: false };
+      }
       const syncRunId = randomUUID();
+      await this.requests.create(
+        { id: syncRunId, tenantId: user.orgId, connectionId: current.id, mode, reason: 'manual', requestedAt: now },
+        trx,
+      );
       await this.connections.setPendingSync(user.orgId, current.id, syncRunId, now, trx);
       await this.audit.record(
         {
@@ -222,7 +292,7 @@ export class ConnectionsService {
           connectionId: current.id,
           action: 'sync-requested',
           actorUserId: user.userId,
-          detail: `sync run ${syncRunId}`,
+          detail: `${mode} sync run ${syncRunId}`,
           correlationId: currentCorrelationId(),
           occurredAt: now,
         },
@@ -233,11 +303,39 @@ export class ConnectionsService {
     if (outcome.fresh) {
       await this.publisher.publish(
         'sync.requested',
-        { connectionId: outcome.connectionId, syncRunId: outcome.syncRunId, reason: 'manual', mode: 'incremental' },
+        { connectionId: outcome.connectionId, syncRunId: outcome.syncRunId, reason: 'manual', mode },
         { tenantId: user.orgId },
       );
     }
     return { syncRunId: outcome.syncRunId };
+  }
+
+  /** A new postback URL; the old one stops matching at commit (PartnerStack must be given the new one). */
+  public async rotatePostbackUrl(user: AuthenticatedUser): Promise<{ postbackUrl: string }> {
+    const now = new Date();
+    const owner = await this.db.transaction(async (trx) => {
+      const current = await this.connections.findForUpdate(user.orgId, trx);
+      if (!current)
+        throw new NotFoundException('This organisation has not connected PartnerStack yet; PUT a token first.');
+      if (current.status === 'disconnected')
+        throw new ConflictException('PartnerStack is disconnected; PUT a token to get a postback URL.');
+      const connectionOwner = { tenantId: user.orgId, connectionId: current.id };
+      await this.postbackSecrets.issue(connectionOwner, trx);
+      await this.audit.record(
+        {
+          tenantId: user.orgId,
+          connectionId: current.id,
+          action: 'postback-url-rotated',
+          actorUserId: user.userId,
+          correlationId: currentCorrelationId(),
+          occurredAt: now,
+        },
+        trx,
+      );
+      return connectionOwner;
+    });
+    this.logger.log(`Rotated the postback URL of connection '${owner.connectionId}'`);
+    return { postbackUrl: (await this.postbackSecrets.urlFor(owner))! };
   }
 
   private async verify(user: AuthenticatedUser, token: string, hint: string, fingerprint: string): Promise<void> {
@@ -279,8 +377,20 @@ export class ConnectionsService {
     }
   }
 
-  private toStatus(row: ConnectionRow): IntegrationStatusDto {
+  /** The postback URL is a credential (anyone holding it can trigger syncs): shown to admins only. */
+  private async toStatus(
+    row: ConnectionRow,
+    user: AuthenticatedUser,
+    syncRunId?: string,
+  ): Promise<IntegrationStatusDto> {
     const iso = (value: Date | null) => (value ? value.toISOString() : null);
+    const owner = { tenantId: row.tenantId, connectionId: row.id };
+    const [requested, postbackUrl] = await Promise.all([
+      syncRunId ? this.requests.find(row.tenantId, row.id, syncRunId) : this.requests.latest(row.tenantId, row.id),
+      user.roles.includes(ADMIN_ROLE) && row.status !== 'disconnected'
+        ? this.postbackSecrets.urlFor(owner)
+        : Promise.resolve(null),
+    ]);
     const lastSync =
       row.lastSyncRunId && row.lastSyncStatus && row.lastSyncStartedAt
         ? {
@@ -290,6 +400,10 @@ export class ConnectionsService {
             finishedAt: iso(row.lastSyncFinishedAt),
             recordsFetched: row.lastSyncRecordsFetched,
             error: row.lastSyncError,
+            progress:
+              row.lastSyncProgress && row.lastSyncProgressAt && row.lastSyncProgressRunId === row.lastSyncRunId
+                ? { streams: row.lastSyncProgress, reportedAt: row.lastSyncProgressAt.toISOString() }
+                : null,
           }
         : null;
     return {
@@ -301,6 +415,19 @@ export class ConnectionsService {
       lastSync,
       nextSyncAt: iso(this.nextSyncAt(row)),
       statusReason: row.statusReason,
+      lastRequestedSync: requested
+        ? {
+            syncRunId: requested.id,
+            runId: requested.runId,
+            mode: requested.mode,
+            reason: requested.reason,
+            status: requested.status,
+            requestedAt: requested.requestedAt.toISOString(),
+            finishedAt: iso(requested.finishedAt),
+          }
+        : null,
+      freshness: row.freshness ?? [],
+      postbackUrl,
     };
   }
 
@@ -308,7 +435,11 @@ export class ConnectionsService {
   private nextSyncAt(row: ConnectionRow): Date | null {
     if (row.status !== 'connected') return null;
     if (row.nextSyncAt) return row.nextSyncAt;
-    if (row.runningSyncRunId || row.pendingSyncRunId) return null;
+    // The first sync a PUT asks for (requested in the same transaction that stored the token) keeps the estimate
+    // of one interval after storing that the status always gave; a manual request makes it unknown until sync reports.
+    const pendingManual =
+      row.pendingSyncRunId !== null && row.pendingSyncRequestedAt?.getTime() !== row.tokenStoredAt?.getTime();
+    if (row.runningSyncRunId || pendingManual) return null;
     const base = row.lastSyncStartedAt ?? row.tokenStoredAt;
     return base ? new Date(base.getTime() + this.syncIntervalMs) : null;
   }

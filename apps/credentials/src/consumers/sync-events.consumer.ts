@@ -5,41 +5,117 @@ import { MessagePublisher, OnMessage } from '@pp/messaging';
 
 import { AuditRepository } from '../audit/audit.repository';
 import { ConnectionsRepository } from '../connections/connections.repository';
+import { CredentialsDatabase } from '../database/credentials-database';
+import { SyncRequestsRepository } from '../sync-requests/sync-requests.repository';
 
-/** Last sync run, as sync reports it (never read from sync's tables). */
+/**
+ * Last sync run and the requests it settles, as sync reports them (never read from sync's tables). Each event is
+ * applied under the connection's row lock, so a merge and its target's outcome never pass each other unseen.
+ */
 @Injectable()
 export class SyncRunStartedConsumer {
-  constructor(private readonly connections: ConnectionsRepository) {}
+  constructor(
+    private readonly db: CredentialsDatabase,
+    private readonly connections: ConnectionsRepository,
+    private readonly requests: SyncRequestsRepository,
+  ) {}
 
   @OnMessage('sync.run.started')
   public async handle(message: MessageOf<'sync.run.started'>): Promise<void> {
     const { connectionId, syncRunId, startedAt } = message.payload;
-    await this.connections.recordRunStarted({
-      tenantId: message.tenantId,
-      connectionId,
-      syncRunId,
-      startedAt: new Date(startedAt),
+    const { tenantId } = message;
+    await this.db.transaction(async (trx) => {
+      if (!(await this.connections.lockById(tenantId, connectionId, trx))) return;
+      await this.connections.recordRunStarted(
+        { tenantId, connectionId, syncRunId, startedAt: new Date(startedAt) },
+        trx,
+      );
+      await this.requests.runStarted({ tenantId, connectionId, runId: syncRunId }, trx);
+      await this.connections.clearSettledPending(tenantId, connectionId, trx);
     });
   }
 }
 
 @Injectable()
 export class SyncRunFinishedConsumer {
-  constructor(private readonly connections: ConnectionsRepository) {}
+  constructor(
+    private readonly db: CredentialsDatabase,
+    private readonly connections: ConnectionsRepository,
+    private readonly requests: SyncRequestsRepository,
+  ) {}
 
   @OnMessage('sync.run.finished')
   public async handle(message: MessageOf<'sync.run.finished'>): Promise<void> {
-    const { payload } = message;
-    await this.connections.recordRunFinished({
+    const { payload, tenantId } = message;
+    const { connectionId } = payload;
+    const finishedAt = new Date(payload.finishedAt);
+    await this.db.transaction(async (trx) => {
+      const current = await this.connections.lockById(tenantId, connectionId, trx);
+      if (!current) return;
+      await this.connections.recordRunFinished(
+        {
+          tenantId,
+          connectionId,
+          syncRunId: payload.syncRunId,
+          status: payload.status,
+          startedAt: new Date(payload.startedAt),
+          finishedAt,
+          recordsFetched: payload.recordsFetched,
+          error: payload.error,
+          nextSyncAt: payload.nextSyncAt ? new Date(payload.nextSyncAt) : null,
+        },
+        trx,
+      );
+      if (payload.freshness)
+        await this.connections.recordFreshness(
+          { tenantId, connectionId, finishedAt, freshness: payload.freshness },
+          current,
+          trx,
+        );
+      await this.requests.runFinished(
+        { tenantId, connectionId, runId: payload.syncRunId, status: payload.status, finishedAt },
+        trx,
+      );
+      await this.connections.clearSettledPending(tenantId, connectionId, trx);
+    });
+  }
+}
+
+/** A requested id folded into a queued run: it now shares that run's outcome (known already, or still to come). */
+@Injectable()
+export class SyncRunMergedConsumer {
+  constructor(
+    private readonly db: CredentialsDatabase,
+    private readonly connections: ConnectionsRepository,
+    private readonly requests: SyncRequestsRepository,
+  ) {}
+
+  @OnMessage('sync.run.merged')
+  public async handle(message: MessageOf<'sync.run.merged'>): Promise<void> {
+    const { connectionId, syncRunId, mergedIntoSyncRunId } = message.payload;
+    const { tenantId } = message;
+    await this.db.transaction(async (trx) => {
+      if (!(await this.connections.lockById(tenantId, connectionId, trx))) return;
+      await this.requests.merged({ tenantId, connectionId, runId: syncRunId, intoRunId: mergedIntoSyncRunId }, trx);
+      await this.connections.clearSettledPending(tenantId, connectionId, trx);
+    });
+  }
+}
+
+/** What the running sync has read so far, for the settings page's progress bar. */
+@Injectable()
+export class SyncRunProgressConsumer {
+  constructor(private readonly connections: ConnectionsRepository) {}
+
+  @OnMessage('sync.run.progress')
+  public async handle(message: MessageOf<'sync.run.progress'>): Promise<void> {
+    const { connectionId, syncRunId, reportedAt, streams } = message.payload;
+    await this.connections.recordProgress({
       tenantId: message.tenantId,
-      connectionId: payload.connectionId,
-      syncRunId: payload.syncRunId,
-      status: payload.status,
-      startedAt: new Date(payload.startedAt),
-      finishedAt: new Date(payload.finishedAt),
-      recordsFetched: payload.recordsFetched,
-      error: payload.error,
-      nextSyncAt: payload.nextSyncAt ? new Date(payload.nextSyncAt) : null,
+      connectionId,
+      syncRunId,
+      reportedAt: new Date(reportedAt),
+      streams,
     });
   }
 }

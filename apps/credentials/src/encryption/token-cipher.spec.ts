@@ -35,6 +35,15 @@ describe(TokenCipher.name, () => {
     );
   });
 
+  it('does not decrypt a token as a postback secret, or the other way round', () => {
+    const cipher = new TokenCipher([key('k1')]);
+    const sealedToken = cipher.encrypt(token, owner);
+    expect(() => cipher.decrypt(sealedToken, owner, 'postback-secret')).toThrow(TokenDecryptionError);
+    const sealedSecret = cipher.encrypt('secret-value', owner, 'postback-secret');
+    expect(cipher.decrypt(sealedSecret, owner, 'postback-secret')).toBe('secret-value');
+    expect(() => cipher.decrypt(sealedSecret, owner)).toThrow(TokenDecryptionError);
+  });
+
   it('encrypts with the first key and decrypts with any listed key', () => {
     const oldKey = key('old');
     const newKey = key('new');

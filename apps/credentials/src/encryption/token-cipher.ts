@@ -16,6 +16,17 @@ export interface TokenOwner {
   connectionId: string;
 }
 
+/**
+ * What a ciphertext holds, bound into its AAD: a token row copied into the postback table (whose plaintext the
+ * status object shows) does not decrypt there.
+ */
+export type SecretPurpose = 'token' | 'postback-secret';
+
+const AAD_LABELS: Record<SecretPurpose, string> = {
+  token: 'pp-credentials-token',
+  'postback-secret': 'pp-credentials-postback-secret',
+};
+
 const TAG_LENGTH = 16;
 
 export class TokenDecryptionError extends Error {
@@ -25,11 +36,11 @@ export class TokenDecryptionError extends Error {
   }
 }
 
-function aad(owner: TokenOwner, keyId: string): Buffer {
-  return Buffer.from(JSON.stringify(['pp-credentials-token', 1, owner.tenantId, owner.connectionId, keyId]));
+function aad(owner: TokenOwner, keyId: string, purpose: SecretPurpose): Buffer {
+  return Buffer.from(JSON.stringify([AAD_LABELS[purpose], 1, owner.tenantId, owner.connectionId, keyId]));
 }
 
-/** AES-256-GCM for stored PartnerStack tokens; the first key encrypts, every key decrypts (rotation). */
+/** AES-256-GCM for stored secrets (tokens, postback secrets); the first key encrypts, every key decrypts (rotation). */
 export class TokenCipher {
   private readonly keys: Map<string, Buffer>;
 
@@ -41,23 +52,23 @@ export class TokenCipher {
 
   public readonly currentKeyId: string;
 
-  public encrypt(token: string, owner: TokenOwner): EncryptedToken {
+  public encrypt(token: string, owner: TokenOwner, purpose: SecretPurpose = 'token'): EncryptedToken {
     const keyId = this.currentKeyId;
     const nonce = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.keys.get(keyId)!, nonce, { authTagLength: TAG_LENGTH });
-    cipher.setAAD(aad(owner, keyId));
+    cipher.setAAD(aad(owner, keyId, purpose));
     const ciphertext = Buffer.concat([cipher.update(token, 'utf8'), cipher.final(), cipher.getAuthTag()]);
     return { keyId, nonce, ciphertext };
   }
 
-  public decrypt(encrypted: EncryptedToken, owner: TokenOwner): string {
+  public decrypt(encrypted: EncryptedToken, owner: TokenOwner, purpose: SecretPurpose = 'token'): string {
     const key = this.keys.get(encrypted.keyId);
     if (!key)
       throw new TokenDecryptionError(`Token is encrypted under key '${encrypted.keyId}', which is not configured`);
     if (encrypted.ciphertext.length <= TAG_LENGTH) throw new TokenDecryptionError('Stored token is truncated');
     try {
       const decipher = createDecipheriv('aes-256-gcm', key, encrypted.nonce, { authTagLength: TAG_LENGTH });
-      decipher.setAAD(aad(owner, encrypted.keyId));
+      decipher.setAAD(aad(owner, encrypted.keyId, purpose));
       decipher.setAuthTag(encrypted.ciphertext.subarray(-TAG_LENGTH));
       return Buffer.concat([decipher.update(encrypted.ciphertext.subarray(0, -TAG_LENGTH)), decipher.final()]).toString(
         'utf8',
