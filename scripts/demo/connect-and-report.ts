@@ -24,11 +24,33 @@ interface Summary {
   payouts: { total: number; totals: Money[] };
 }
 
+interface StreamProgress {
+  stream: string;
+  status: string;
+  pages: number;
+  fetched: number;
+  estimatedPagesLeft: number | null;
+}
+
 interface SyncStatus {
   id: string;
   status: string;
   recordsFetched: number;
   error: string | null;
+  progress?: { streams: StreamProgress[]; reportedAt: string } | null;
+}
+
+/** "rewards page 12 (~30 left), 14,500 records fetched": what the sync reported last while it runs. */
+function describeProgress(progress: SyncStatus['progress']): string {
+  if (!progress) return '';
+  const fetched = progress.streams.reduce((sum, stream) => sum + stream.fetched, 0);
+  const done = progress.streams.filter((stream) => !['pending', 'running'].includes(stream.status)).length;
+  const running = progress.streams.find((stream) => stream.status === 'running');
+  const current = running
+    ? `, ${running.stream} page ${running.pages}` +
+      (running.estimatedPagesLeft === null ? '' : ` (~${running.estimatedPagesLeft} left)`)
+    : '';
+  return ` (${done}/${progress.streams.length} streams${current}, ${fetched.toLocaleString('en-US')} records fetched)`;
 }
 
 const env = (name: string, fallback: string) => process.env[name] || fallback;
@@ -127,6 +149,7 @@ async function main(): Promise<void> {
     const of = (name: keyof ExpectedCounts) => `${counts[name]}${expected ? `/${expected[name]}` : ''} ${name}`;
     const line =
       `first sync: ${last?.status ?? 'queued'}` +
+      (last?.status === 'running' ? describeProgress(last.progress) : '') +
       (last?.status && last.status !== 'running'
         ? `, ${last.recordsFetched.toLocaleString('en-US')} records fetched`
         : '') +
