@@ -24,7 +24,7 @@ const areas = [
     name: 'sync',
     script: 'bench:sync',
     doc: 'docs/sync.md',
-    what: 'first sync of a 500,000-record agency (sync alone)',
+    what: 'first sync, incremental (no change, one day of change), warm pass, full reconcile and a day, on a 500,000-record agency',
   },
   {
     name: 'normalizer',
