@@ -32,6 +32,7 @@ export * from './entities/status-history.entity';
 export * from './entities/synced-record.entity';
 export * from './entities/sync-run.entity';
 export * from './migrations';
+export * from './missed-rewards';
 export * from './stable-id';
 
 /** Every entity of the normalized model, for `PersistenceModule.forRoot({ entities })`. */

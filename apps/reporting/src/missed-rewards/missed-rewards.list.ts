@@ -1,19 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
 
+import { MISSED_REWARD_CLOCKS, MISSED_REWARD_REASONS, MissedRewardReason, reasonsOnClock } from '@pp/domain';
+
 import { ListQueryDto } from '../common/list-query.dto';
 import { KeysetRow, ListSpec } from '../common/list-spec';
 import { iso, money, Money } from '../common/money';
 import { PROGRAM_REF_COLUMNS, programJoin, ProgramRef, programRef, ProgramRefRow } from '../common/program-ref';
 import { and, Sql, sql, table, tenant } from '../database/sql';
-import {
-  amountAtStake,
-  describeMissedReward,
-  MISSED_REWARD_REASONS,
-  MissedRewardCutoffs,
-  MissedRewardReason,
-  MissedRewardThresholds,
-} from './missed-reward.rules';
+import { MissedRewardCutoffs, MissedRewardThresholds } from './missed-reward.cutoffs';
 
 export class MissedRewardQueryDto extends ListQueryDto {
   @ApiPropertyOptional({ enum: MISSED_REWARD_REASONS })
@@ -59,6 +54,7 @@ interface MissedRewardRow extends KeysetRow, ProgramRefRow {
   currency: string | null;
   expected_amount: number | null;
   actual_amount: number | null;
+  amount_at_stake: number | null;
   rate: number | null;
   reward_status: string | null;
   payment_status: string | null;
@@ -69,11 +65,33 @@ interface MissedRewardRow extends KeysetRow, ProgramRefRow {
 export function missedRewardScope(cutoffs: MissedRewardCutoffs): Sql {
   return and([
     tenant('m'),
-    sql`(m.reason in ('reward_declined', 'reward_payment_failed', 'reward_below_rule')
- or (m.reason = 'reward_stuck' and m.reference_at < ${cutoffs.stuckBefore})
- or (m.reason in ('transaction_without_reward', 'paying_customer_without_reward') and m.reference_at < ${cutoffs.rewardDueBefore}))`,
+    sql`(m.reason = any(${reasonsOnClock('immediate')}::text[])
+ or (m.reason = any(${reasonsOnClock('stuck')}::text[]) and m.reference_at < ${cutoffs.stuckBefore})
+ or (m.reason = any(${reasonsOnClock('due')}::text[]) and m.reference_at < ${cutoffs.rewardDueBefore}))`,
   ]);
 }
+
+/** What the list says about a candidate, in words; `days` is the threshold its reason waited for. */
+export function describeMissedReward(
+  reason: MissedRewardReason,
+  details: { declineReason?: string | null; ratePercent?: number | null; status?: string | null; days?: number },
+): string {
+  switch (reason) {
+    case 'transaction_without_reward':
+      return `Paid transaction with no reward after ${details.days} days (rule: ${details.ratePercent}% revenue share)`;
+    case 'reward_below_rule':
+      return `Reward below the program's ${details.ratePercent}% revenue share rule`;
+    case 'reward_declined':
+      return `Reward declined${details.declineReason ? `: ${details.declineReason}` : ' (no reason given)'}`;
+    case 'reward_stuck':
+      return `Reward still '${details.status}' after more than ${details.days} days`;
+    case 'paying_customer_without_reward':
+      return `Paying customer with no reward at all after ${details.days} days`;
+    case 'reward_payment_failed':
+      return `Reward payment ${details.status}`;
+  }
+}
+
 function ref(id: string | null, externalKey: string | null): RecordRef | null {
   return id ? { id, externalKey } : null;
 }
@@ -86,7 +104,7 @@ export function missedRewardList(
     resource: 'missed-rewards',
     select: sql`m.id, m.reason, m.reference_at, m.referral_id, c.external_key as referral_external_key, m.billing_record_id,
  t.external_key as transaction_external_key, m.reward_id, r.external_key as reward_external_key, m.currency,
- m.expected_amount, m.actual_amount, m.rate, m.reward_status, m.payment_status, m.decline_reason, ${PROGRAM_REF_COLUMNS}`,
+ m.expected_amount, m.actual_amount, m.amount_at_stake, m.rate, m.reward_status, m.payment_status, m.decline_reason, ${PROGRAM_REF_COLUMNS}`,
     from: sql`${table('report_missed_reward', 'm')}
  left join ${table('referral', 'c')} on c.id = m.referral_id and ${tenant('c')}
  left join ${table('billing_record', 't')} on t.id = m.billing_record_id and ${tenant('t')}
@@ -102,8 +120,7 @@ export function missedRewardList(
       query.reason === undefined ? undefined : sql`m.reason = ${query.reason}`,
     ],
     map: (row) => {
-      const days = row.reason === 'reward_stuck' ? thresholds.stuckDays : thresholds.afterDays;
-      const stake = amountAtStake(row.reason, { actualAmount: row.actual_amount, expectedAmount: row.expected_amount });
+      const days = MISSED_REWARD_CLOCKS[row.reason] === 'stuck' ? thresholds.stuckDays : thresholds.afterDays;
       const links: Record<string, string> = {};
       if (row.program_id) links.program = `/v1/programs/${row.program_id}`;
       if (row.referral_id) links.referral = `/v1/referrals/${row.referral_id}`;
@@ -116,7 +133,7 @@ export function missedRewardList(
           status: row.reason === 'reward_payment_failed' ? row.payment_status : row.reward_status,
           days,
         }),
-        amountAtStake: money(stake, row.currency),
+        amountAtStake: money(row.amount_at_stake, row.currency),
         expected: money(row.expected_amount, row.currency),
         actual: money(row.actual_amount, row.currency),
         ratePercent: row.rate,

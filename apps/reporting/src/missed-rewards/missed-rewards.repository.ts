@@ -1,18 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 
+import { MissedRewardReason, reasonsOnClock } from '@pp/domain';
+
 import { createdRange, dayRange } from '../common/list-query.dto';
 import { Money, totalsByCurrency } from '../common/money';
 import { ReportingDatabase } from '../database/reporting-database.service';
 import { and, join, raw, Sql, sql, table, tenant } from '../database/sql';
 import { TenantScope } from '../database/tenant-scope';
 import { aggregateParts } from '../reports/aggregate-filter';
-import {
-  MissedRewardCutoffs,
-  missedRewardCutoffs,
-  MissedRewardReason,
-  MissedRewardThresholds,
-} from './missed-reward.rules';
+import { MissedRewardCutoffs, missedRewardCutoffs, MissedRewardThresholds } from './missed-reward.cutoffs';
 import { MissedRewardQueryDto, missedRewardScope } from './missed-rewards.list';
 
 export interface MissedRewardSummary {
@@ -81,11 +78,11 @@ export class MissedRewardsRepository {
     const { fromDay, toDayExclusive } = dayRange(query);
     const stuckDay = startOfUtcDay(cutoffs.stuckBefore);
     const dueDay = startOfUtcDay(cutoffs.rewardDueBefore);
-    // Declined, failed and underpaid rewards are missed as soon as they exist; stuck and due ones only before a cutoff.
+    // Immediate reasons are missed as soon as they exist; stuck and due ones only before their cutoff.
     const totals = [
-      { alias: 'immediate', reasons: ['reward_declined', 'reward_payment_failed', 'reward_below_rule'] },
-      { alias: 'stuck', reasons: ['reward_stuck'], beforeDay: stuckDay },
-      { alias: 'due', reasons: ['transaction_without_reward', 'paying_customer_without_reward'], beforeDay: dueDay },
+      { alias: 'immediate', reasons: reasonsOnClock('immediate') },
+      { alias: 'stuck', reasons: reasonsOnClock('stuck'), beforeDay: stuckDay },
+      { alias: 'due', reasons: reasonsOnClock('due'), beforeDay: dueDay },
     ].flatMap(({ alias, reasons, beforeDay }) =>
       aggregateParts(
         'missed_reward',
@@ -104,8 +101,9 @@ export class MissedRewardsRepository {
       query.reason !== undefined && sql`m.reason = ${query.reason}`,
       fromDay !== undefined && sql`m.reference_at >= ${fromDay}::date`,
       toDayExclusive !== undefined && sql`m.reference_at < ${toDayExclusive}::date`,
-      sql`((m.reason = 'reward_stuck' and m.reference_at >= ${stuckDay}::date and m.reference_at < ${cutoffs.stuckBefore})
- or (m.reason in ('transaction_without_reward', 'paying_customer_without_reward')
+      sql`((m.reason = any(${reasonsOnClock('stuck')}::text[])
+     and m.reference_at >= ${stuckDay}::date and m.reference_at < ${cutoffs.stuckBefore})
+ or (m.reason = any(${reasonsOnClock('due')}::text[])
      and m.reference_at >= ${dueDay}::date and m.reference_at < ${cutoffs.rewardDueBefore}))`,
     ]);
     return sql`select x.reason, x.currency, sum(x.records) as records, sum(x.amount) as amount from (

@@ -4,7 +4,6 @@ import { ListQueryDto } from '../common/list-query.dto';
 import { CREATED_AT_SORT, KeysetRow, ListSpec } from '../common/list-spec';
 import { iso } from '../common/money';
 import { sql, table, tenant } from '../database/sql';
-import { revenueShareRate } from '../missed-rewards/missed-reward.rules';
 
 export class CommissionRuleDto {
   @ApiProperty({ description: "PartnerStack's offer type, e.g. revenue_share or flat" }) kind!: string;
@@ -67,19 +66,21 @@ export interface ProgramRow extends KeysetRow {
     description: string | null;
   }>;
   removed_upstream_at: Date | null;
+  revenue_share_rate: number | null;
 }
 
 export const PROGRAM_COLUMNS = sql`p.id, p.external_key, coalesce(p.source_created_at, p.created_at) as created,
  coalesce(g.name, p.raw #>> '{company,name}') as name, p.status, p.claimed, p.archived, p.has_sub_id,
  g.id as company_id, coalesce(g.external_key, p.program_key) as company_external_key, p.group_key, p.group_name,
- p.group_slug, p.referral_link_url, rules.rules, p.removed_upstream_at`;
+ p.group_slug, p.referral_link_url, rules.rules, p.removed_upstream_at, rr.rate as revenue_share_rate`;
 
 export const PROGRAM_FROM = sql`${table('partnership', 'p')}
  left join ${table('program', 'g')} on g.id = p.program_id and ${tenant('g')}
  left join lateral (
    select coalesce(json_agg(json_build_object('kind', cr.kind, 'source_type', cr.source_type, 'rate', cr.rate,
           'currency', cr.currency, 'description', cr.description) order by cr.position), '[]'::json) as rules
-     from ${table('commission_rule', 'cr')} where ${tenant('cr')} and cr.partnership_id = p.id) rules on true`;
+     from ${table('commission_rule', 'cr')} where ${tenant('cr')} and cr.partnership_id = p.id) rules on true
+ left join ${table('report_revenue_share_rate', 'rr')} on rr.partnership_id = p.id and ${tenant('rr')}`;
 
 export function toProgram(row: ProgramRow): ProgramDto {
   const rules = row.rules.map((rule) => ({
@@ -102,7 +103,8 @@ export function toProgram(row: ProgramRow): ProgramDto {
     group: row.group_key || row.group_name ? { key: row.group_key, name: row.group_name, slug: row.group_slug } : null,
     referralLink: row.referral_link_url,
     commissionRules: rules,
-    revenueShareRate: revenueShareRate(rules.map((rule) => ({ type: rule.kind, baseRate: rule.rate }))),
+    // The rate the missed-reward rules apply (the view domain.report_revenue_share_rate), not a second reading of the rules.
+    revenueShareRate: row.revenue_share_rate,
     removedUpstreamAt: iso(row.removed_upstream_at),
   };
 }

@@ -6,8 +6,8 @@ import { Migration } from '@mikro-orm/migrations';
  *
  * `domain.refresh_tenant_aggregates(tenant)` rebuilds one tenant's rows; the normalizer calls it after its
  * committed batches (debounced). Every aggregate is per UTC day so that reports can filter on whole days.
- * The definitions of a missed reward mirror apps/reporting/src/missed-rewards/missed-reward.rules.ts; the time
- * thresholds are applied when the report is read, so these rows never go stale as days pass.
+ * The definitions of a missed reward here were moved to Migration20261202180000MissedRewardRules, which is where
+ * they are kept; the time thresholds are applied when the report is read, so these rows never go stale as days pass.
  */
 export class Migration20261125120000ReportAggregates extends Migration {
   override async up(): Promise<void> {
@@ -117,7 +117,7 @@ export class Migration20261125120000ReportAggregates extends Migration {
       'create index commission_rule_tenant_partnership_index on domain.commission_rule (tenant_id, partnership_id);',
     );
 
-    // The revenue-share rate of each partnership: its first percentage offer (missed-reward.rules.ts revenueShareRate).
+    // The revenue-share rate of each partnership: its first percentage offer (kept since by Migration20261202180000MissedRewardRules).
     this.addSql(`create or replace function domain.report_revenue_share_rates(p_tenant_id text)
 returns table (partnership_id uuid, rate numeric)
 language sql stable as $$

@@ -4,6 +4,7 @@ import { Migration20261125140000LeanerWriteIndexes } from './Migration2026112514
 import { Migration20261201120000MonthlyReportAggregates } from './Migration20261201120000MonthlyReportAggregates';
 import { Migration20261201130000RefreshWithoutJit } from './Migration20261201130000RefreshWithoutJit';
 import { Migration20261202120000SyncRunFreshness } from './Migration20261202120000SyncRunFreshness';
+import { Migration20261202180000MissedRewardRules } from './Migration20261202180000MissedRewardRules';
 
 import type { MigrationSet } from '../../../persistence/src/migrations';
 
@@ -17,5 +18,6 @@ export const domainMigrations: MigrationSet = {
     { name: 'Migration20261201120000MonthlyReportAggregates', class: Migration20261201120000MonthlyReportAggregates },
     { name: 'Migration20261201130000RefreshWithoutJit', class: Migration20261201130000RefreshWithoutJit },
     { name: 'Migration20261202120000SyncRunFreshness', class: Migration20261202120000SyncRunFreshness },
+    { name: 'Migration20261202180000MissedRewardRules', class: Migration20261202180000MissedRewardRules },
   ],
 };
