@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { ScheduleModule } from '@nestjs/schedule';
 
 import { AppConfigModule } from '@pp/config';
 import { DOMAIN_ENTITIES } from '@pp/domain';
@@ -48,6 +49,7 @@ import { SyncRunsService } from './sync-runs/sync-runs.service';
       }),
     }),
     HealthModule.forRoot([DatabaseReadinessProbe, BrokerReadinessProbe]),
+    ScheduleModule.forRoot(),
   ],
   providers: [
     AggregateRefresher,

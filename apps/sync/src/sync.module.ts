@@ -1,5 +1,6 @@
 import { DynamicModule, Module, Type } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { ScheduleModule } from '@nestjs/schedule';
 
 import { AppConfigModule } from '@pp/config';
 import { BrokerReadinessProbe, ConsumerQueueOptions, MessagingModule } from '@pp/messaging';
@@ -11,6 +12,18 @@ import { DatabaseModule } from './database/database.module';
 import { SchedulingModule } from './scheduling/scheduling.module';
 import { JOBS_QUEUE, SCHEDULER_QUEUE } from './sync.constants';
 import { WorkerModule } from './worker/worker.module';
+
+/**
+ * One job at a time per worker; the job stays unacknowledged until its run is done, so a killed worker's job goes
+ * back to the queue and the next worker resumes it from the checkpoint. The scheduler declares the same queue
+ * before it publishes, so a job enqueued before any worker ever started is kept.
+ */
+const JOBS_QUEUE_OPTIONS: ConsumerQueueOptions = {
+  queue: JOBS_QUEUE,
+  bindings: ['sync.job'],
+  prefetch: 1,
+  retry: { delaysMs: [5_000, 30_000, 120_000] },
+};
 
 function queuesFor(role: SyncRole): ConsumerQueueOptions[] {
   const queues: ConsumerQueueOptions[] = [];
@@ -28,16 +41,7 @@ function queuesFor(role: SyncRole): ConsumerQueueOptions[] {
       prefetch: 10,
     });
   }
-  if (role !== 'scheduler') {
-    // One job at a time per worker; the job stays unacknowledged until its run is done, so a killed worker's
-    // job goes back to the queue and the next worker resumes it from the checkpoint.
-    queues.push({
-      queue: JOBS_QUEUE,
-      bindings: ['sync.job'],
-      prefetch: 1,
-      retry: { delaysMs: [5_000, 30_000, 120_000] },
-    });
-  }
+  if (role !== 'scheduler') queues.push(JOBS_QUEUE_OPTIONS);
   return queues;
 }
 
@@ -59,9 +63,11 @@ export class SyncModule {
             url: config.get('AMQP_URL', { infer: true }),
             serviceName: `sync-${role}`,
             queues: queuesFor(role),
+            publishesTo: role !== 'worker' ? [JOBS_QUEUE_OPTIONS] : [],
           }),
         }),
         HealthModule.forRoot([DatabaseReadinessProbe, BrokerReadinessProbe]),
+        ScheduleModule.forRoot(),
         ...(role !== 'worker' ? [SchedulingModule] : []),
         ...(role !== 'scheduler' ? [WorkerModule] : []),
       ],

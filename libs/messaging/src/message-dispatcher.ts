@@ -2,6 +2,7 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBoo
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 
+import { describeError } from '@pp/common';
 import { contractOf, envelopeSchema, EVENTS_EXCHANGE, isRoutingKey, MessageOf, RoutingKey } from '@pp/contracts';
 import { runWithCorrelation } from '@pp/observability';
 
@@ -16,7 +17,7 @@ import {
   MessagingOptions,
 } from './messaging.options';
 import { messagingMetrics } from './metrics';
-import { deadLetterQueueName, Headers, retryQueueName } from './topology';
+import { assertQueueTopology, deadLetterQueueName, Headers, retryQueueName } from './topology';
 
 export type AnyMessage = MessageOf<RoutingKey>;
 
@@ -53,10 +54,6 @@ function sendConfirmed(channel: ConfirmChannel, queue: string, content: Buffer, 
   return new Promise((resolve, reject) =>
     channel.sendToQueue(queue, content, options, (error: unknown) => (error ? reject(error) : resolve())),
   );
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
 /**
@@ -141,7 +138,6 @@ export class MessageDispatcher implements OnApplicationBootstrap, BeforeApplicat
 
   private startConsuming(queue: ConsumerQueueOptions): void {
     const exchange = this.options.exchange ?? EVENTS_EXCHANGE;
-    const retry = queue.retry ?? DEFAULT_RETRY;
     const prefetch = queue.prefetch ?? DEFAULT_PREFETCH;
     const channel = this.connection.manager.createChannel({
       name: `${this.options.serviceName}:${queue.queue}`,
@@ -149,20 +145,7 @@ export class MessageDispatcher implements OnApplicationBootstrap, BeforeApplicat
       json: false,
       setup: async (raw: ConfirmChannel) => {
         await raw.assertExchange(exchange, 'topic', { durable: true });
-        await raw.assertQueue(queue.queue, { durable: true });
-        for (const key of queue.bindings) await raw.bindQueue(queue.queue, exchange, key);
-        for (const [attempt, delayMs] of retry.delaysMs.entries()) {
-          // An expired retry copy is dead-lettered by the broker straight back onto the work queue.
-          await raw.assertQueue(retryQueueName(queue.queue, attempt + 1), {
-            durable: true,
-            arguments: {
-              'x-message-ttl': delayMs,
-              'x-dead-letter-exchange': '',
-              'x-dead-letter-routing-key': queue.queue,
-            },
-          });
-        }
-        await raw.assertQueue(deadLetterQueueName(queue.queue), { durable: true });
+        await assertQueueTopology(raw, exchange, queue);
         await raw.prefetch(prefetch);
         const { consumerTag } = await raw.consume(
           queue.queue,
@@ -293,7 +276,9 @@ export class MessageDispatcher implements OnApplicationBootstrap, BeforeApplicat
       messagingMetrics.consumed.inc({ queue: queue.queue, outcome });
     } catch (error) {
       // The channel closed under us: the broker redelivers the message, and handlers are idempotent.
-      this.logger.warn(`Could not acknowledge a message of '${queue.queue}': ${describe(error)}`);
+      this.logger.warn(
+        `Could not acknowledge a message of '${queue.queue}': ${describeError(error, { withName: true })}`,
+      );
     }
   }
 
@@ -304,17 +289,18 @@ export class MessageDispatcher implements OnApplicationBootstrap, BeforeApplicat
     }
     const retry = delivery.queue.retry ?? DEFAULT_RETRY;
     const attempt = Number(delivery.raw.properties.headers?.[Headers.retryCount] ?? 0) + 1;
+    const reason = describeError(error, { withName: true });
     if (attempt > retry.delaysMs.length) {
-      await this.deadLetter(delivery, `retries exhausted after ${attempt - 1} attempts: ${describe(error)}`);
+      await this.deadLetter(delivery, `retries exhausted after ${attempt - 1} attempts: ${reason}`);
       return;
     }
     this.logger.warn(
       { correlationId: message.correlationId, routingKey: message.routingKey, attempt },
-      `Handler failed, retrying in ${retry.delaysMs[attempt - 1]} ms: ${describe(error)}`,
+      `Handler failed, retrying in ${retry.delaysMs[attempt - 1]} ms: ${reason}`,
     );
     await this.republish(delivery, retryQueueName(delivery.queue.queue, attempt), {
       [Headers.retryCount]: attempt,
-      [Headers.lastError]: describe(error).slice(0, 1000),
+      [Headers.lastError]: reason.slice(0, 1000),
     });
     messagingMetrics.consumed.inc({ queue: delivery.queue.queue, outcome: 'retried' });
   }
@@ -353,7 +339,9 @@ export class MessageDispatcher implements OnApplicationBootstrap, BeforeApplicat
       });
       channel.ack(raw);
     } catch (error) {
-      this.logger.warn(`Could not move a message to '${target}', it will be redelivered: ${describe(error)}`);
+      this.logger.warn(
+        `Could not move a message to '${target}', it will be redelivered: ${describeError(error, { withName: true })}`,
+      );
     }
   }
 

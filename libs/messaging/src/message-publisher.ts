@@ -4,6 +4,7 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/c
 import { ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel } from 'amqplib';
 
+import { sleep } from '@pp/common';
 import { contractOf, EVENTS_EXCHANGE, MessageOf, PayloadInputOf, RoutingKey } from '@pp/contracts';
 import { currentCorrelation, newCorrelationId } from '@pp/observability';
 
@@ -11,7 +12,7 @@ import { AmqpConnection } from './amqp-connection';
 import { InvalidMessageError } from './errors';
 import { MESSAGING_OPTIONS, MessagingOptions } from './messaging.options';
 import { messagingMetrics } from './metrics';
-import { Headers } from './topology';
+import { assertQueueTopology, Headers } from './topology';
 
 export interface PublishMeta {
   tenantId: string;
@@ -42,13 +43,16 @@ export class MessagePublisher implements BeforeApplicationShutdown {
   constructor(connection: AmqpConnection, @Inject(MESSAGING_OPTIONS) options: MessagingOptions) {
     this.exchange = options.exchange ?? EVENTS_EXCHANGE;
     const exchange = this.exchange;
+    const queues = options.publishesTo ?? [];
     this.channel = connection.manager.createChannel({
       name: `${options.serviceName}-publisher`,
       confirm: true,
       json: false,
       publishTimeout: 120_000,
+      // The channel sends nothing before its setup is done, so these queues exist before the first publish.
       setup: async (channel: ConfirmChannel) => {
         await channel.assertExchange(exchange, 'topic', { durable: true });
+        for (const queue of queues) await assertQueueTopology(channel, exchange, queue);
       },
     });
     // Setup failures (broker going away mid-declare) are retried on reconnect; they must not crash the process.
@@ -114,7 +118,7 @@ export class MessagePublisher implements BeforeApplicationShutdown {
   public async beforeApplicationShutdown(): Promise<void> {
     const deadline = Date.now() + 10_000;
     while (this.channel.queueLength() > 0 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await sleep(50);
     }
   }
 }

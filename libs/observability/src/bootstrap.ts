@@ -4,6 +4,8 @@ import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 
+import { describeError } from '@pp/common';
+
 import { AllExceptionsFilter } from './all-exceptions.filter';
 
 export interface ServiceOptions {
@@ -45,7 +47,7 @@ export async function bootstrapService(
     await app.listen(port, process.env.HOST ?? '0.0.0.0');
     return app;
   } catch (error) {
-    process.stderr.write(`${module.name} failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`${module.name} failed to start: ${describeError(error)}\n`);
     process.exit(1);
   }
 }

@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import axios, { AxiosResponse } from 'axios';
 import { firstValueFrom } from 'rxjs';
 
+import { describeError, sleep } from '@pp/common';
 import type { PartnerStackStream } from '@pp/contracts';
 
 import {
@@ -110,7 +111,7 @@ export class PartnerStackClient {
       this.logger.warn(
         `PartnerStack '${stream}' attempt ${attempt}/${this.maxAttempts} for token '${fingerprint}' failed (${outcome.reason}); retrying in ${waitMs} ms`,
       );
-      await new Promise((resolve) => setTimeout(resolve, waitMs));
+      await sleep(waitMs);
     }
     const last = lastRetry as Extract<Outcome, { kind: 'retry' }>;
     if (last.status === 429)
@@ -269,7 +270,7 @@ export class PartnerStackClient {
     try {
       this.options.onRequest?.(event);
     } catch (error) {
-      this.logger.warn(`onRequest listener failed: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.warn(`onRequest listener failed: ${describeError(error)}`);
     }
   }
 }

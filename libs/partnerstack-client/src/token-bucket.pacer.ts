@@ -1,3 +1,5 @@
+import { sleep } from '@pp/common';
+
 import type { RequestPacer } from './partnerstack.types';
 
 interface Bucket {
@@ -42,7 +44,7 @@ export class TokenBucketPacer implements RequestPacer {
         bucket.tokens -= 1;
         return;
       }
-      await new Promise((resolve) => setTimeout(resolve, Math.ceil((1 - bucket.tokens) / this.perMs)));
+      await sleep(Math.ceil((1 - bucket.tokens) / this.perMs));
     }
   }
 }

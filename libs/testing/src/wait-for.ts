@@ -1,3 +1,5 @@
+import { sleep } from '@pp/common';
+
 export interface WaitForOptions {
   timeoutMs?: number;
   intervalMs?: number;
@@ -29,6 +31,6 @@ export async function waitFor<T>(
       const cause = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
       throw new Error(`Timed out after ${timeoutMs} ms waiting for ${description}${cause}`);
     }
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    await sleep(intervalMs);
   }
 }

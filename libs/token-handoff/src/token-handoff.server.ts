@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, BeforeApplicationSh
 import { ChannelWrapper } from 'amqp-connection-manager';
 import type { Channel, ConsumeMessage } from 'amqplib';
 
+import { describeError } from '@pp/common';
 import { AmqpConnection } from '@pp/messaging';
 import { runWithCorrelation } from '@pp/observability';
 
@@ -77,7 +78,7 @@ export class TokenHandoffServer implements OnApplicationBootstrap, BeforeApplica
         persistent: false,
       });
     } catch (error) {
-      this.logger.error(`Could not answer a token request: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.error(`Could not answer a token request: ${describeError(error)}`);
     } finally {
       try {
         channel.ack(message);

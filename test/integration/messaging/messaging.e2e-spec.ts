@@ -16,6 +16,7 @@ import {
   OnMessage,
   OnMessageBatch,
   PermanentMessageError,
+  retryQueueName,
 } from '@pp/messaging';
 import { closeVhostConnections, createTestVhost, waitFor } from '@pp/testing';
 
@@ -66,11 +67,34 @@ const QUEUES: ConsumerQueueOptions[] = [
   { queue: 'test.batches', bindings: ['sync.run.started'], prefetch: 20, retry: { delaysMs: [100] } },
 ];
 
-async function startApp(url: string, providers: unknown[], queues = QUEUES): Promise<INestApplication> {
+@Injectable()
+class JobHandlers {
+  public readonly jobs: string[] = [];
+
+  @OnMessage('sync.job')
+  public async onJob(message: MessageOf<'sync.job'>): Promise<void> {
+    this.jobs.push(message.payload.syncRunId);
+  }
+}
+
+/** Consumed by an app started late, published to by one that never consumes it (the sync scheduler's case). */
+const LATE_QUEUE: ConsumerQueueOptions = {
+  queue: 'test.late',
+  bindings: ['sync.job'],
+  prefetch: 1,
+  retry: { delaysMs: [100, 200] },
+};
+
+async function startApp(
+  url: string,
+  providers: unknown[],
+  queues = QUEUES,
+  publishesTo: ConsumerQueueOptions[] = [],
+): Promise<INestApplication> {
   const moduleRef = await Test.createTestingModule({
     imports: [
       MessagingModule.forRootAsync({
-        useFactory: () => ({ url, serviceName: 'messaging-test', queues, shutdownGraceMs: 2_000 }),
+        useFactory: () => ({ url, serviceName: 'messaging-test', queues, publishesTo, shutdownGraceMs: 2_000 }),
       }),
     ],
     providers: providers as never[],
@@ -274,6 +298,34 @@ describe('MessagingModule against RabbitMQ', () => {
     await waitFor(() => handlers.changed.some((message) => message.messageId === after.messageId), {
       description: 'a message published after the reconnect',
     });
+  });
+
+  it('keeps what it publishes to a queue whose consumer has never started, declared as that consumer declares it', async () => {
+    const producer = await startApp(vhost.url, [], [], [LATE_QUEUE]);
+    let consumer: INestApplication | undefined;
+    try {
+      await producer
+        .get(MessagePublisher)
+        .publish(
+          'sync.job',
+          { connectionId: 'conn_late', syncRunId: 'run_late', reason: 'manual', mode: 'incremental' },
+          { tenantId: 'org_late' },
+        );
+      // The retry and dead-letter queues exist already: checkQueue would close the channel otherwise.
+      const probe = await raw.createChannel();
+      expect(await probe.checkQueue(LATE_QUEUE.queue)).toMatchObject({ messageCount: 1, consumerCount: 0 });
+      await probe.checkQueue(retryQueueName(LATE_QUEUE.queue, 2));
+      await probe.checkQueue(deadLetterQueueName(LATE_QUEUE.queue));
+      await probe.close();
+
+      // Declaring it again with different arguments would make the broker refuse the consumer's channel.
+      consumer = await startApp(vhost.url, [JobHandlers], [LATE_QUEUE]);
+      const jobs = consumer.get(JobHandlers).jobs;
+      await waitFor(() => jobs.includes('run_late'), { description: 'the job published before its consumer' });
+    } finally {
+      await consumer?.close();
+      await producer.close();
+    }
   });
 
   it('refuses to boot when a bound routing key has no handler, naming it', async () => {

@@ -1,6 +1,9 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { SchedulerRegistry } from '@nestjs/schedule';
+
+import { describeError } from '@pp/common';
 
 import { normalizerMetrics } from '../metrics/normalizer.metrics';
 
@@ -26,10 +29,14 @@ interface TenantState {
   lastStartedAt: number;
   /** Gap to keep after the last refresh started: the interval, or longer when refreshes are slow. */
   gapMs: number;
-  timer?: NodeJS.Timeout;
   running?: Promise<void>;
   /** Touched while a refresh ran: one more refresh is owed. */
   dirty: boolean;
+}
+
+/** A tenant's pending refresh is a named timeout in the SchedulerRegistry. */
+function timeoutName(tenantId: string): string {
+  return `aggregate-refresh:${tenantId}`;
 }
 
 /**
@@ -45,6 +52,7 @@ export class AggregateRefresher implements OnApplicationShutdown {
 
   constructor(
     private readonly em: EntityManager,
+    private readonly schedulerRegistry: SchedulerRegistry,
     config: ConfigService,
   ) {
     this.intervalMs = config.get<number>('AGGREGATES_REFRESH_INTERVAL_MS') ?? 2_000;
@@ -58,14 +66,26 @@ export class AggregateRefresher implements OnApplicationShutdown {
       return;
     }
     // Every touch pushes the timer back (up to the gap): it fires once the tenant goes quiet, or when the gap ends.
-    if (state.timer) clearTimeout(state.timer);
+    this.unschedule(tenantId);
     const now = Date.now();
     const wait = Math.max(0, nextRefreshAt(state, now, this.intervalMs) - now);
-    state.timer = setTimeout(() => this.run(tenantId, state), wait);
+    this.schedulerRegistry.addTimeout(
+      timeoutName(tenantId),
+      setTimeout(() => this.run(tenantId, state), wait),
+    );
+  }
+
+  private isScheduled(tenantId: string): boolean {
+    return this.schedulerRegistry.doesExist('timeout', timeoutName(tenantId));
+  }
+
+  /** Also forgets a timeout that has fired: the registry keeps it until it is deleted. */
+  private unschedule(tenantId: string): void {
+    if (this.isScheduled(tenantId)) this.schedulerRegistry.deleteTimeout(timeoutName(tenantId));
   }
 
   private run(tenantId: string, state: TenantState): void {
-    state.timer = undefined;
+    this.unschedule(tenantId);
     state.lastStartedAt = Date.now();
     state.dirty = false;
     state.running = this.refresh(tenantId).finally(() => {
@@ -82,9 +102,7 @@ export class AggregateRefresher implements OnApplicationShutdown {
     } catch (error) {
       normalizerMetrics.aggregateRefreshes.inc({ outcome: 'failed' });
       this.logger.error(
-        `Refreshing the report aggregates of tenant '${tenantId}' failed; retrying after the interval: ${
-          error instanceof Error ? error.message : String(error)
-        }`,
+        `Refreshing the report aggregates of tenant '${tenantId}' failed; retrying after the interval: ${describeError(error)}`,
       );
       const state = this.tenants.get(tenantId);
       if (state) state.dirty = true;
@@ -96,16 +114,14 @@ export class AggregateRefresher implements OnApplicationShutdown {
     for (let round = 0; round < 3 && this.tenants.size > 0; round++) {
       const pending = [...this.tenants.entries()];
       for (const [tenantId, state] of pending) {
-        if (state.timer) {
-          clearTimeout(state.timer);
-          this.run(tenantId, state);
-        }
+        if (this.isScheduled(tenantId)) this.run(tenantId, state);
       }
       await Promise.all(pending.map(([, state]) => state.running));
     }
   }
 
+  /** The registry clears its timeouts before shutdown; batches finishing during the grace may have added more. */
   public async onApplicationShutdown(): Promise<void> {
-    for (const state of this.tenants.values()) if (state.timer) clearTimeout(state.timer);
+    for (const tenantId of this.tenants.keys()) this.unschedule(tenantId);
   }
 }

@@ -1,6 +1,7 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable, Logger } from '@nestjs/common';
 
+import { describeError, sleep } from '@pp/common';
 import type { PartnerStackRecord, RawPagePayload, RawRemovedPayload } from '@pp/contracts';
 import { AnyMessage, BatchFailure, MessagePublisher } from '@pp/messaging';
 import { runWithCorrelation } from '@pp/observability';
@@ -41,13 +42,9 @@ function isTransient(error: unknown): boolean {
   return TRANSIENT_SQLSTATES.includes(code) || code.startsWith('08') || /^E(CONN|PIPE|TIMEDOUT|HOSTUNREACH)/.test(code);
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 /** The database's own words: knex prefixes the message with the statement, which may carry record data. */
 function databaseMessage(error: unknown): string {
-  const message = describe(error);
+  const message = describeError(error);
   const detail = (error as { detail?: unknown }).detail;
   const at = message.lastIndexOf(' - ');
   const own = at >= 0 ? message.slice(at + 3) : message;
@@ -241,7 +238,7 @@ export class NormalizerService {
         this.logger.warn(
           `Batch transaction failed transiently (${sqlState(error)}), retrying: ${databaseMessage(error)}`,
         );
-        await new Promise((resolve) => setTimeout(resolve, TRANSIENT_RETRY_DELAYS_MS[attempt]));
+        await sleep(TRANSIENT_RETRY_DELAYS_MS[attempt]);
       }
     }
   }

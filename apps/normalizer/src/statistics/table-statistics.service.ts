@@ -1,6 +1,8 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 
+import { describeError } from '@pp/common';
+
 /** Below this many rows written since the last ANALYZE, a table's statistics are left to autovacuum. */
 const MIN_ROWS_BETWEEN_ANALYZES = 2_000;
 
@@ -52,7 +54,7 @@ export class TableStatistics implements OnApplicationShutdown {
       state.rowsAtAnalyze = Math.max(0, Number(rows[0]?.reltuples ?? 0));
     } catch (error) {
       // Statistics are an optimisation: autovacuum still catches up; the next writes try again.
-      this.logger.warn(`ANALYZE of domain.${table} failed: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.warn(`ANALYZE of domain.${table} failed: ${describeError(error)}`);
     }
   }
 

@@ -2,6 +2,8 @@ import { All, Controller, Get, Logger, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 
+import { sleep } from '@pp/common';
+
 import { UnknownCursorError } from '../agencies/agency';
 import { AgencyRegistry } from '../agencies/agency-registry.service';
 import { API_PREFIX, MESSAGES, UNKNOWN_CURSOR_RESPONSE } from '../sandbox.constants';
@@ -115,7 +117,7 @@ export class PartnerApiController {
       this.error(response, 429);
       return;
     }
-    if (faults.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.latencyMs));
+    if (faults.latencyMs > 0) await sleep(faults.latencyMs);
     if (faults.errorRate > 0 && Math.random() < faults.errorRate) {
       const statuses = faults.errorStatuses.length > 0 ? faults.errorStatuses : [500];
       const status = statuses[Math.floor(Math.random() * statuses.length)];

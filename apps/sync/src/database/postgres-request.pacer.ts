@@ -1,5 +1,6 @@
 import { Histogram, register } from 'prom-client';
 
+import { sleep } from '@pp/common';
 import { RequestPacer } from '@pp/partnerstack-client';
 
 import { GLOBAL_PACER_BURST_SECONDS, GLOBAL_PACER_JITTER_SECONDS, PACER_ACTIVE_WINDOW_MS } from '../sync.constants';
@@ -20,8 +21,6 @@ const waitSeconds =
     labelNames: ['limit'],
     buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
   });
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Books one request on the global bucket at the moment it is asked for (`source` gates it). Bookings are serialised

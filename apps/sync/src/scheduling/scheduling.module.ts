@@ -7,7 +7,6 @@ import { ConnectionConnectedConsumer } from './connection-connected.consumer';
 import { ConnectionDisconnectedConsumer } from './connection-disconnected.consumer';
 import { ConnectionRotatedConsumer } from './connection-rotated.consumer';
 import { ConnectionStatusChangedConsumer } from './connection-status-changed.consumer';
-import { JobsQueueDeclarer } from './jobs-queue.declarer';
 import { SyncEnqueuerService } from './sync-enqueuer.service';
 import { SyncRequestedConsumer } from './sync-requested.consumer';
 import { SyncRunFinishedConsumer } from './sync-run-finished.consumer';
@@ -19,7 +18,6 @@ import { SyncSchedulerCron } from './sync-scheduler.cron';
     ConnectionsRepository,
     LeasesRepository,
     SyncRunsRepository,
-    JobsQueueDeclarer,
     SyncEnqueuerService,
     SyncSchedulerCron,
     ConnectionConnectedConsumer,

@@ -8,7 +8,6 @@ import { newCorrelationId } from '@pp/observability';
 import { ConnectionsRepository, ConnectionStatus, FollowUpRun } from '../connections/connections.repository';
 import { SyncDatabase, Transaction } from '../database/sync-database';
 import { RunRequest, SyncMode, SyncReason, SyncRun, SyncRunsRepository } from '../runs/sync-runs.repository';
-import { JobsQueueDeclarer } from './jobs-queue.declarer';
 
 export class UnknownConnectionError extends Error {
   constructor(connectionId: string) {
@@ -62,7 +61,6 @@ export class SyncEnqueuerService {
     private readonly runs: SyncRunsRepository,
     private readonly connections: ConnectionsRepository,
     private readonly publisher: MessagePublisher,
-    private readonly jobsQueue: JobsQueueDeclarer,
   ) {}
 
   /**
@@ -227,7 +225,6 @@ export class SyncEnqueuerService {
   }
 
   public async dispatch(run: SyncRun): Promise<void> {
-    await this.jobsQueue.ready();
     await this.publisher.publish(
       'sync.job',
       { connectionId: run.connectionId, syncRunId: run.id, reason: run.reason, mode: run.mode },

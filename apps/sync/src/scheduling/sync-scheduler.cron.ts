@@ -1,9 +1,8 @@
-import { hostname } from 'node:os';
-import { randomBytes } from 'node:crypto';
-
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { SchedulerRegistry } from '@nestjs/schedule';
 
+import { describeError, newInstanceId } from '@pp/common';
 import { runWithCorrelation, newCorrelationId } from '@pp/observability';
 
 import { SyncEnv } from '../config/sync.env';
@@ -16,6 +15,9 @@ import { SyncEnqueuerService } from './sync-enqueuer.service';
 
 const DUE_BATCH = 500;
 
+/** Name of the tick in the SchedulerRegistry, which clears it when the app shuts down. */
+const TICK_INTERVAL = 'sync-scheduler-tick';
+
 /**
  * The periodic half of the scheduler. Every replica ticks, but only the holder of the leader lease in PostgreSQL
  * enqueues: connections whose interval has passed (a full reconcile when one is due; a waiting follow-up run is
@@ -25,8 +27,7 @@ const DUE_BATCH = 500;
 @Injectable()
 export class SyncSchedulerCron implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(SyncSchedulerCron.name);
-  private readonly holder = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
-  private timer?: NodeJS.Timeout;
+  private readonly holder = newInstanceId();
   private ticking?: Promise<void>;
   private leader = false;
 
@@ -36,6 +37,7 @@ export class SyncSchedulerCron implements OnApplicationBootstrap, OnApplicationS
     private readonly runs: SyncRunsRepository,
     private readonly leases: LeasesRepository,
     private readonly enqueuer: SyncEnqueuerService,
+    private readonly schedulerRegistry: SchedulerRegistry,
   ) {
     lagGauge(() => this.connections.lagByTenant());
   }
@@ -44,17 +46,19 @@ export class SyncSchedulerCron implements OnApplicationBootstrap, OnApplicationS
     return this.config.get('SYNC_SCHEDULER_TICK_SECONDS', { infer: true }) * 1000;
   }
 
+  /** The period is configured, so the interval is registered here rather than with `@Interval`. */
   public onApplicationBootstrap(): void {
-    this.timer = setInterval(() => this.scheduleTick(), this.tickMs);
+    this.schedulerRegistry.addInterval(
+      TICK_INTERVAL,
+      setInterval(() => this.scheduleTick(), this.tickMs),
+    );
     this.scheduleTick();
   }
 
   private scheduleTick(): void {
     if (this.ticking) return;
     this.ticking = runWithCorrelation({ correlationId: newCorrelationId() }, () => this.tick())
-      .catch((error: unknown) =>
-        this.logger.warn(`Scheduler tick failed: ${error instanceof Error ? error.message : String(error)}`),
-      )
+      .catch((error: unknown) => this.logger.warn(`Scheduler tick failed: ${describeError(error)}`))
       .finally(() => {
         this.ticking = undefined;
       });
@@ -82,8 +86,8 @@ export class SyncSchedulerCron implements OnApplicationBootstrap, OnApplicationS
     }
   }
 
+  /** The registry has cleared the interval by now (before shutdown); a tick under way is let finish. */
   public async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
     await this.ticking;
     if (this.leader) await this.leases.releaseLeadership(SCHEDULER_LEASE_NAME, this.holder).catch(() => undefined);
   }

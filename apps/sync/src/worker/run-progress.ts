@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 
+import { describeError } from '@pp/common';
 import { PARTNERSTACK_STREAMS, PartnerStackStream, StreamProgress, StreamStats, SyncTier } from '@pp/contracts';
 import { MessagePublisher } from '@pp/messaging';
 
@@ -117,8 +118,6 @@ export class RunProgress {
         },
         { tenantId: this.run.tenantId, correlationId: this.run.correlationId },
       )
-      .catch((error: unknown) =>
-        this.logger.warn(`Could not publish sync progress: ${error instanceof Error ? error.message : String(error)}`),
-      );
+      .catch((error: unknown) => this.logger.warn(`Could not publish sync progress: ${describeError(error)}`));
   }
 }

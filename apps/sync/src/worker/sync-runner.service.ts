@@ -1,9 +1,7 @@
-import { hostname } from 'node:os';
-import { randomBytes } from 'node:crypto';
-
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 
+import { describeError, newInstanceId, sleep } from '@pp/common';
 import { PARTNERSTACK_STREAMS, PartnerStackStream, PayloadOf } from '@pp/contracts';
 import { MessagePublisher } from '@pp/messaging';
 import { runWithCorrelation } from '@pp/observability';
@@ -31,12 +29,6 @@ import { StreamSyncService } from './stream-sync.service';
 
 const FINISHED_STREAM: ReadonlySet<StreamStatus> = new Set(['succeeded', 'unavailable', 'skipped']);
 
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /**
  * Runs one sync job on a worker: takes the org's lease (waiting out a dead holder), fetches the token, syncs
  * every stream from its checkpoint, records the run and publishes its start and end. A 401 ends the run at
@@ -45,7 +37,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 @Injectable()
 export class SyncRunnerService {
   private readonly logger = new Logger(SyncRunnerService.name);
-  public readonly workerId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  public readonly workerId = newInstanceId();
   private readonly pacer: PostgresRequestPacer;
 
   constructor(
@@ -84,7 +76,7 @@ export class SyncRunnerService {
           .then((held) => {
             if (!held) lost = true;
           })
-          .catch((error) => this.logger.warn(`Could not renew the sync lease: ${describe(error)}`));
+          .catch((error) => this.logger.warn(`Could not renew the sync lease: ${describeError(error)}`));
       }, this.leaseTtlMs / 3);
       heartbeat.unref();
       try {
@@ -151,7 +143,7 @@ export class SyncRunnerService {
     try {
       token = await this.fetchToken(run);
     } catch (error) {
-      await this.finish(run, full, 'failed', `No PartnerStack token: ${describe(error)}`);
+      await this.finish(run, full, 'failed', `No PartnerStack token: ${describeError(error)}`);
       return;
     }
 
@@ -240,7 +232,7 @@ export class SyncRunnerService {
         return await this.tokens.fetchToken({ tenantId: run.tenantId, connectionId: run.connectionId });
       } catch (error) {
         if (error instanceof TokenUnavailableError || attempt >= attempts) throw error;
-        this.logger.warn(`Token hand-off attempt ${attempt} failed: ${describe(error)}`);
+        this.logger.warn(`Token hand-off attempt ${attempt} failed: ${describeError(error)}`);
         await sleep(this.retryDelayMs(attempt));
       }
     }
@@ -277,14 +269,14 @@ export class SyncRunnerService {
           return 'done';
         }
         if (attempt >= attempts) {
-          this.logger.error(`Stream '${stream}' failed after ${attempt} attempt(s): ${describe(error)}`);
-          await this.runs.setStreamStatus(ctx.run.id, stream, 'failed', describe(error).slice(0, 500));
+          this.logger.error(`Stream '${stream}' failed after ${attempt} attempt(s): ${describeError(error)}`);
+          await this.runs.setStreamStatus(ctx.run.id, stream, 'failed', describeError(error).slice(0, 500));
           ctx.progress.endStream(stream, 'failed');
           return 'done';
         }
         const delay = this.retryDelayMs(attempt);
         this.logger.warn(
-          `Stream '${stream}' attempt ${attempt}/${attempts} failed (${describe(error)}); resuming from its checkpoint in ${Math.round(delay)} ms`,
+          `Stream '${stream}' attempt ${attempt}/${attempts} failed (${describeError(error)}); resuming from its checkpoint in ${Math.round(delay)} ms`,
         );
         await sleep(delay);
       }

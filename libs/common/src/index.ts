@@ -1,0 +1,3 @@
+export * from './describe-error';
+export * from './instance-id';
+export * from './sleep';
