@@ -9,8 +9,9 @@ import { Client } from 'pg';
 import { EVENTS_EXCHANGE, PARTNERSTACK_STREAMS, PartnerStackStream } from '@pp/contracts';
 import { createScriptLogger } from '@pp/observability';
 import { migrateAll } from '@pp/persistence';
-import { createTestDatabase, createTestVhost, startSandbox, waitFor } from '@pp/testing';
+import { createTestDatabase, createTestVhost, waitFor } from '@pp/testing';
 
+import { startSandbox } from '../../apps/partnerstack-sandbox/src/start-sandbox';
 import {
   DEFAULT_OVERLAP_MINUTES,
   DEFAULT_WARM_WINDOW_DAYS,

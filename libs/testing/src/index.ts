@@ -1,4 +1,3 @@
 export * from './test-resources';
 export * from './wait-for';
-export * from './sandbox';
 export * from './processes';

@@ -5,11 +5,12 @@ import { INestApplication } from '@nestjs/common';
 import { Logger as PinoNestLogger } from 'nestjs-pino';
 import { Client } from 'pg';
 
-import { createTestDatabase, createTestVhost, RunningSandbox, startSandbox, waitFor } from '@pp/testing';
+import { createTestDatabase, createTestVhost, waitFor } from '@pp/testing';
 import { TokenHandoffClient, TokenHandoffTransientError, TokenUnavailableError } from '@pp/token-handoff';
 
 import { TokenCipher } from '../../../apps/credentials/src/encryption/token-cipher';
 import { reencryptStoredTokens } from '../../../apps/credentials/src/encryption/token-reencryption';
+import { RunningSandbox, startSandbox } from '../../../apps/partnerstack-sandbox/src/start-sandbox';
 import {
   api,
   EventTap,

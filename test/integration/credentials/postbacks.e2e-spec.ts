@@ -1,8 +1,9 @@
 import { INestApplication } from '@nestjs/common';
 import { Client } from 'pg';
 
-import { createTestDatabase, createTestVhost, RunningSandbox, startSandbox, waitFor } from '@pp/testing';
+import { createTestDatabase, createTestVhost, waitFor } from '@pp/testing';
 
+import { RunningSandbox, startSandbox } from '../../../apps/partnerstack-sandbox/src/start-sandbox';
 import {
   api,
   EventTap,

@@ -1,9 +1,10 @@
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 
-import { createTestDatabase, createTestVhost, RunningSandbox, startSandbox, waitFor } from '@pp/testing';
+import { createTestDatabase, createTestVhost, waitFor } from '@pp/testing';
 
 import { SYNC_EVENTS_QUEUE } from '../../../apps/credentials/src/credentials.constants';
+import { RunningSandbox, startSandbox } from '../../../apps/partnerstack-sandbox/src/start-sandbox';
 import { JOBS_QUEUE, SCHEDULER_QUEUE } from '../../../apps/sync/src/sync.constants';
 import { SyncModule } from '../../../apps/sync/src/sync.module';
 import {

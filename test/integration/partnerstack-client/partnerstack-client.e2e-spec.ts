@@ -13,10 +13,10 @@ import {
   RequestEvent,
   tokenFingerprint,
 } from '@pp/partnerstack-client';
-import { RunningSandbox, startSandbox } from '@pp/testing';
 
 import type { GroundTruth } from '../../../apps/partnerstack-sandbox/src/agencies/ground-truth';
 import type { CallStats } from '../../../apps/partnerstack-sandbox/src/api/traffic.service';
+import { RunningSandbox, startSandbox } from '../../../apps/partnerstack-sandbox/src/start-sandbox';
 
 const TOKEN = 'sandbox_client_walk_Secret123';
 

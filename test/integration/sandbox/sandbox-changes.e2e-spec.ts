@@ -2,9 +2,10 @@ import { once } from 'node:events';
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { RunningSandbox, startSandbox, waitFor } from '@pp/testing';
+import { waitFor } from '@pp/testing';
 
 import type { GroundTruth } from '../../../apps/partnerstack-sandbox/src/agencies/ground-truth';
+import { RunningSandbox, startSandbox } from '../../../apps/partnerstack-sandbox/src/start-sandbox';
 
 type Item = Record<string, unknown> & { key: string; created_at: number; updated_at: number };
 type Reward = Item & {

@@ -1,7 +1,6 @@
-import { RunningSandbox, startSandbox } from '@pp/testing';
-
 import type { GroundTruth } from '../../../apps/partnerstack-sandbox/src/agencies/ground-truth';
 import type { CallStats } from '../../../apps/partnerstack-sandbox/src/api/traffic.service';
+import { RunningSandbox, startSandbox } from '../../../apps/partnerstack-sandbox/src/start-sandbox';
 
 interface ListBody {
   data: { items: Array<Record<string, unknown> & { key: string; created_at: number }>; has_more: boolean };

@@ -1,7 +1,8 @@
 import { INestApplication } from '@nestjs/common';
 
-import { startSandbox, waitFor } from '@pp/testing';
+import { waitFor } from '@pp/testing';
 
+import { startSandbox } from '../../../apps/partnerstack-sandbox/src/start-sandbox';
 import { SandboxAdmin } from './sandbox-admin';
 import { idsOf, Snapshot, snapshot } from './sandbox-walk';
 import {

@@ -1,7 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 
-import { startSandbox } from '@pp/testing';
-
+import { startSandbox } from '../../../apps/partnerstack-sandbox/src/start-sandbox';
 import { SandboxAdmin } from './sandbox-admin';
 import { idsOf, snapshot } from './sandbox-walk';
 import {

@@ -2,8 +2,9 @@ import { INestApplication } from '@nestjs/common';
 
 import { PARTNERSTACK_STREAMS, PartnerStackStream } from '@pp/contracts';
 import { PartnerStackClient } from '@pp/partnerstack-client';
-import { startSandbox, waitFor } from '@pp/testing';
+import { waitFor } from '@pp/testing';
 
+import { startSandbox } from '../../../apps/partnerstack-sandbox/src/start-sandbox';
 import { JOBS_QUEUE, SCHEDULER_QUEUE, STREAM_BASE_PARAMS, WARM_STREAMS } from '../../../apps/sync/src/sync.constants';
 import { recordHash } from '../../../apps/sync/src/worker/record-hash';
 import { SandboxAdmin } from './sandbox-admin';

@@ -5,8 +5,9 @@ import amqp from 'amqplib';
 
 import { MessageOf, PayloadInputOf } from '@pp/contracts';
 import { MessagePublisher } from '@pp/messaging';
-import { startSandbox, waitFor } from '@pp/testing';
+import { waitFor } from '@pp/testing';
 
+import { startSandbox } from '../../../apps/partnerstack-sandbox/src/start-sandbox';
 import { SyncSchedulerCron } from '../../../apps/sync/src/scheduling/sync-scheduler.cron';
 import { SCHEDULER_QUEUE } from '../../../apps/sync/src/sync.constants';
 import { SandboxAdmin } from './sandbox-admin';

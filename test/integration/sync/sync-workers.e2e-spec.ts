@@ -2,8 +2,9 @@ import { ChildProcess } from 'node:child_process';
 
 import { INestApplication } from '@nestjs/common';
 
-import { startSandbox, waitFor } from '@pp/testing';
+import { waitFor } from '@pp/testing';
 
+import { startSandbox } from '../../../apps/partnerstack-sandbox/src/start-sandbox';
 import { SandboxAdmin } from './sandbox-admin';
 import { idsOf, minimumCalls, snapshot } from './sandbox-walk';
 import {

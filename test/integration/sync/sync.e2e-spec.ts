@@ -1,7 +1,8 @@
 import { INestApplication } from '@nestjs/common';
 
-import { startSandbox, waitFor } from '@pp/testing';
+import { waitFor } from '@pp/testing';
 
+import { startSandbox } from '../../../apps/partnerstack-sandbox/src/start-sandbox';
 import { SandboxAdmin } from './sandbox-admin';
 import { diff, idsOf, minimumCalls, snapshot, Snapshot } from './sandbox-walk';
 import {

@@ -1,4 +1,13 @@
 import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+
+import { configureApp } from '@pp/observability';
+
+import { SandboxSettings } from './agencies/sandbox-settings';
+import { SandboxModule } from './sandbox.module';
+
+// The in-process start for tests and benchmarks lives in the sandbox app itself, not in @pp/testing: a lib must
+// not import an app (README layering, enforced by eslint.config.mjs), and test/** and bench/** may import apps.
 
 export interface StartSandboxOptions {
   /** Records per agency unless an admin call sets another size (default: SANDBOX_DEFAULT_RECORDS, 2000). */
@@ -30,10 +39,6 @@ export interface RunningSandbox {
  * admin API). Close it in `afterAll`.
  */
 export async function startSandbox(options: StartSandboxOptions = {}): Promise<RunningSandbox> {
-  const { NestFactory } = await import('@nestjs/core');
-  const { configureApp } = await import('@pp/observability');
-  const { SandboxModule } = await import('../../../apps/partnerstack-sandbox/src/sandbox.module');
-  const { SandboxSettings } = await import('../../../apps/partnerstack-sandbox/src/agencies/sandbox-settings');
   const app: INestApplication = await NestFactory.create(SandboxModule, { bufferLogs: true, abortOnError: false });
   configureApp(app);
   app.get(SandboxSettings).apply({
