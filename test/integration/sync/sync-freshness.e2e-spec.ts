@@ -147,6 +147,25 @@ describe('freshness tiers: exact rewards every sync, a warm window, a full recon
       if (stream !== 'rewards') expect({ stream, apiCalls }).toEqual({ stream, apiCalls: 1 });
   });
 
+  it('after 45 days of change, clawbacks included, one incremental sync still makes every reward exact', async () => {
+    const before = new Map(((await walk(sandbox.baseUrl, TOKEN, 'rewards')) ?? []).map((r) => [r.key, r]));
+    await admin.advance(TOKEN, 45);
+    const after = (await walk(sandbox.baseUrl, TOKEN, 'rewards'))!;
+    const reversed = after.filter(
+      (reward) =>
+        before.get(reward.key)?.payment_status === 'withdrawn' && reward.payment_status === 'paid_and_refunded',
+    );
+    expect(reversed.length).toBeGreaterThan(0);
+    expect(after.some((reward) => !before.has(reward.key) && Number(reward.amount) < 0)).toBe(true);
+
+    await syncNow('fresh-clawbacks');
+    const seen = replay(recorder.messages);
+    const wrong = after.filter(
+      (reward) => JSON.stringify(money(seen.get(`rewards:${reward.key}`))) !== JSON.stringify(money(reward)),
+    );
+    expect(wrong.map((reward) => reward.key)).toEqual([]);
+  });
+
   it('the warm pass makes every record created inside the warm window equal PartnerStack, removals included', async () => {
     await admin.advance(TOKEN, 2);
     await infra.db.query(`update sync.stream_state set last_warm_at = null where connection_id = $1`, [connectionId]);

@@ -15,7 +15,7 @@ import { SyncRunsRepository } from '../runs/sync-runs.repository';
 import { PAGE_SIZE, REMOVAL_BATCH_SIZE, STREAM_CODES, WARM_STREAMS, WHOLE_STREAMS } from '../sync.constants';
 import { pageVersionsHash, recordHash } from './record-hash';
 import { RecordStateRepository, RecordVersion, StreamScope } from './record-state.repository';
-import { sweepStatuses, traceReward } from './reward-state';
+import { RewardTrace, sweepStatuses, traceReward } from './reward-state';
 import { RunContext } from './run-context';
 import {
   isCurrentCheckpoint,
@@ -217,10 +217,10 @@ export class StreamSyncService {
     const fetchedAt = new Date().toISOString();
     const unique = new Map<string, PartnerStackRecord>();
     for (const record of page.items) unique.set(record.key, record);
-    const rewards = stream === 'rewards';
-    const clawbackCustomers = new Set<string>();
+    const traces = new Map<string, RewardTrace>();
+    if (stream === 'rewards') for (const record of unique.values()) traces.set(record.key, traceReward(record));
     const versions: RecordVersion[] = [...unique.values()].map((record) => {
-      const trace = rewards ? traceReward(record) : null;
+      const trace = traces.get(record.key);
       return {
         key: record.key,
         updatedAt: typeof record.updated_at === 'number' ? record.updated_at : null,
@@ -237,10 +237,11 @@ export class StreamSyncService {
     );
     const changed = versions.filter((version) => known.get(version.key)?.hash !== version.hash);
     const unchanged = versions.length - changed.length;
-    if (rewards && pass.sweptBefore !== null && pass.phases.some((phase) => phase.label === READBACK_PHASE)) {
+    const clawbackCustomers = new Set<string>();
+    if (traces.size > 0 && pass.phases.some((phase) => phase.label === READBACK_PHASE)) {
       // A clawback reverses an earlier reward of its customer, whose payment status changes with it (§11).
       for (const version of changed) {
-        const trace = traceReward(unique.get(version.key)!);
+        const trace = traces.get(version.key)!;
         if (!known.has(version.key) && trace.clawback && trace.customer !== null) clawbackCustomers.add(trace.customer);
       }
     }
