@@ -1,7 +1,8 @@
 export * from './amqp-connection';
 export * from './decorators';
 export * from './errors';
-export { AnyMessage, BatchFailure, MessageDispatcher } from './message-dispatcher';
+export { MessageDispatcher } from './message-dispatcher';
+export { AnyMessage, BatchFailure } from './routes';
 export * from './message-publisher';
 export * from './messaging.module';
 export * from './messaging.options';

@@ -1,359 +1,50 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
-import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
-
-import { describeError } from '@pp/common';
-import { contractOf, envelopeSchema, EVENTS_EXCHANGE, isRoutingKey, MessageOf, RoutingKey } from '@pp/contracts';
-import { runWithCorrelation } from '@pp/observability';
 
 import { AmqpConnection } from './amqp-connection';
-import { BatchOptions, HandlerMetadata, ON_MESSAGE } from './decorators';
-import { MessagingWiringError, PermanentMessageError } from './errors';
-import {
-  ConsumerQueueOptions,
-  DEFAULT_PREFETCH,
-  DEFAULT_RETRY,
-  MESSAGING_OPTIONS,
-  MessagingOptions,
-} from './messaging.options';
-import { messagingMetrics } from './metrics';
-import { assertQueueTopology, deadLetterQueueName, Headers, retryQueueName } from './topology';
-
-export type AnyMessage = MessageOf<RoutingKey>;
-
-export interface BatchFailure {
-  messageId: string;
-  reason: string;
-}
-
-type SingleHandler = (message: AnyMessage) => Promise<unknown>;
-type BatchHandler = (messages: AnyMessage[]) => Promise<BatchFailure[] | void>;
-
-interface Delivery {
-  raw: ConsumeMessage;
-  channel: ConfirmChannel;
-  queue: ConsumerQueueOptions;
-}
-
-interface Route {
-  name: string;
-  queue: ConsumerQueueOptions;
-  single?: SingleHandler;
-  batch?: {
-    handler: BatchHandler;
-    options: BatchOptions;
-    buffer: { delivery: Delivery; message: AnyMessage }[];
-    timer?: NodeJS.Timeout;
-    flushing: Promise<void>;
-  };
-}
-
-type Decoded = { ok: true; message: AnyMessage; key: RoutingKey } | { ok: false; reason: string };
-
-function sendConfirmed(channel: ConfirmChannel, queue: string, content: Buffer, options: object): Promise<void> {
-  return new Promise((resolve, reject) =>
-    channel.sendToQueue(queue, content, options, (error: unknown) => (error ? reject(error) : resolve())),
-  );
-}
+import { ConsumerChannels } from './consumer-channels';
+import { wireHandlers } from './handler-wiring';
+import { MessageDelivery } from './message-delivery';
+import { MESSAGING_OPTIONS, MessagingOptions } from './messaging.options';
 
 /**
- * Owns consumption for the app: declares each queue with its retry and dead-letter queues, validates every
- * delivery against the catalogue, runs its handler in the message's correlation scope, and acknowledges only
- * after the handler resolved. Transient failures are retried through delay queues with growing TTLs; invalid
- * messages and exhausted retries go to the dead-letter queue with the reason and original routing key.
+ * Owns consumption for the app. At boot it routes every bound routing key to exactly one @OnMessage handler
+ * (refusing to boot otherwise: wireHandlers), then consumes each queue on its own channel with its retry and
+ * dead-letter queues (ConsumerChannels), handing every delivery to MessageDelivery, which validates it, runs its
+ * handler in the message's correlation scope, and acknowledges, retries or dead-letters it. At shutdown it stops
+ * consuming, flushes the batches and waits for the handlers still running.
  */
 @Injectable()
 export class MessageDispatcher implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(MessageDispatcher.name);
-  private readonly routes = new Map<RoutingKey, Route>();
-  private readonly consumerTags = new Map<ConfirmChannel, string[]>();
-  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly channels: ConsumerChannels;
+  /** Set once the handlers are wired: no delivery is consumed before. */
+  private delivery?: MessageDelivery;
 
   constructor(
     @Inject(MESSAGING_OPTIONS) private readonly options: MessagingOptions,
-    private readonly connection: AmqpConnection,
+    connection: AmqpConnection,
     private readonly discovery: DiscoveryService,
     private readonly metadataScanner: MetadataScanner,
     private readonly reflector: Reflector,
-  ) {}
+  ) {
+    this.channels = new ConsumerChannels(connection, options, this.logger);
+  }
 
   public async onApplicationBootstrap(): Promise<void> {
-    this.wireHandlers();
-    for (const queue of this.options.queues ?? []) this.startConsuming(queue);
-  }
-
-  private wireHandlers(): void {
     const queues = this.options.queues ?? [];
-    const queueOfKey = new Map<RoutingKey, ConsumerQueueOptions>();
-    const problems: string[] = [];
-    for (const queue of queues) {
-      for (const key of queue.bindings) {
-        if (!isRoutingKey(key))
-          problems.push(`queue '${queue.queue}' binds '${key}', which is not in the message catalogue`);
-        const other = queueOfKey.get(key);
-        if (other) problems.push(`routing key '${key}' is bound to both '${other.queue}' and '${queue.queue}'`);
-        queueOfKey.set(key, queue);
-      }
-    }
-
-    const handlersByKey = new Map<RoutingKey, string[]>();
-    for (const wrapper of this.discovery.getProviders()) {
-      const instance = wrapper.instance as Record<string, unknown> | undefined;
-      if (!instance || typeof instance !== 'object' || wrapper.isNotMetatype) continue;
-      const prototype = Object.getPrototypeOf(instance) as object;
-      for (const methodName of this.metadataScanner.getAllMethodNames(prototype)) {
-        const method = instance[methodName] as (...args: unknown[]) => Promise<unknown>;
-        const metadata = this.reflector.get<HandlerMetadata | undefined>(ON_MESSAGE, method);
-        if (!metadata) continue;
-        const name = `${wrapper.name}.${methodName}`;
-        const bound = method.bind(instance);
-        const batchState = metadata.batch
-          ? { handler: bound as BatchHandler, options: metadata.batch, buffer: [], flushing: Promise.resolve() }
-          : undefined;
-        for (const key of metadata.keys) {
-          handlersByKey.set(key, [...(handlersByKey.get(key) ?? []), name]);
-          const queue = queueOfKey.get(key);
-          if (!queue) {
-            problems.push(`${name} handles '${key}', but no queue of this service binds it`);
-            continue;
-          }
-          this.routes.set(key, {
-            name,
-            queue,
-            single: batchState ? undefined : (bound as SingleHandler),
-            batch: batchState,
-          });
-        }
-      }
-    }
-
-    for (const [key, queue] of queueOfKey) {
-      const handlers = handlersByKey.get(key) ?? [];
-      if (handlers.length === 0) problems.push(`routing key '${key}' (queue '${queue.queue}') has no handler`);
-      if (handlers.length > 1)
-        problems.push(`routing key '${key}' has ${handlers.length} handlers: ${handlers.join(', ')}`);
-    }
-    if (problems.length > 0) throw new MessagingWiringError(problems);
-  }
-
-  private startConsuming(queue: ConsumerQueueOptions): void {
-    const exchange = this.options.exchange ?? EVENTS_EXCHANGE;
-    const prefetch = queue.prefetch ?? DEFAULT_PREFETCH;
-    const channel = this.connection.manager.createChannel({
-      name: `${this.options.serviceName}:${queue.queue}`,
-      confirm: true,
-      json: false,
-      setup: async (raw: ConfirmChannel) => {
-        await raw.assertExchange(exchange, 'topic', { durable: true });
-        await assertQueueTopology(raw, exchange, queue);
-        await raw.prefetch(prefetch);
-        const { consumerTag } = await raw.consume(
-          queue.queue,
-          (message) => {
-            if (message) this.track(this.onDelivery({ raw: message, channel: raw, queue }));
-          },
-          { noAck: false },
-        );
-        this.consumerTags.set(raw, [...(this.consumerTags.get(raw) ?? []), consumerTag]);
-        // A call on a closed channel never settles: forget it so shutdown only cancels live consumers.
-        raw.once('close', () => this.consumerTags.delete(raw));
-      },
+    const routes = wireHandlers(queues, {
+      discovery: this.discovery,
+      metadataScanner: this.metadataScanner,
+      reflector: this.reflector,
     });
-    channel.on('error', (error: Error) =>
-      this.logger.error(`Consumer channel of '${queue.queue}' failed: ${error.message}`),
-    );
-  }
-
-  private track(work: Promise<unknown>): void {
-    this.inFlight.add(work);
-    void work.finally(() => this.inFlight.delete(work));
-  }
-
-  private decode(delivery: Delivery): Decoded {
-    const { raw } = delivery;
-    let body: unknown;
-    try {
-      body = JSON.parse(raw.content.toString('utf8'));
-    } catch {
-      return { ok: false, reason: 'malformed: body is not JSON' };
-    }
-    const envelope = envelopeSchema.safeParse(body);
-    if (!envelope.success) {
-      const issues = envelope.error.issues.map((issue) => `${issue.path.join('.') || '(envelope)'}: ${issue.message}`);
-      return { ok: false, reason: `invalid envelope: ${issues.join('; ')}` };
-    }
-    const headerKey = raw.properties.headers?.[Headers.originalRoutingKey] as string | undefined;
-    const key = headerKey ?? raw.fields.routingKey;
-    if (!isRoutingKey(key) || !this.routes.has(key))
-      return { ok: false, reason: `no handler for routing key '${key}'` };
-    if (envelope.data.routingKey !== key) {
-      return { ok: false, reason: `envelope says '${envelope.data.routingKey}' but it was routed as '${key}'` };
-    }
-    const contract = contractOf(key);
-    if (envelope.data.schemaVersion > contract.schemaVersion) {
-      return {
-        ok: false,
-        reason: `schema version ${envelope.data.schemaVersion} of '${key}' is newer than this service understands (${contract.schemaVersion})`,
-      };
-    }
-    const payload = contract.payload.safeParse(envelope.data.payload);
-    if (!payload.success) {
-      const issues = payload.error.issues.map((issue) => `${issue.path.join('.') || '(payload)'}: ${issue.message}`);
-      return { ok: false, reason: `invalid payload: ${issues.join('; ')}` };
-    }
-    return { ok: true, key, message: { ...envelope.data, routingKey: key, payload: payload.data } as AnyMessage };
-  }
-
-  private async onDelivery(delivery: Delivery): Promise<void> {
-    const decoded = this.decode(delivery);
-    if (!decoded.ok) {
-      await this.deadLetter(delivery, decoded.reason);
-      return;
-    }
-    const route = this.routes.get(decoded.key)!;
-    if (route.batch) {
-      this.enqueueBatch(route, delivery, decoded.message);
-      return;
-    }
-    const timer = messagingMetrics.handlerSeconds.startTimer({ queue: delivery.queue.queue });
-    try {
-      await runWithCorrelation(
-        { correlationId: decoded.message.correlationId, tenantId: decoded.message.tenantId },
-        () => route.single!(decoded.message),
-      );
-      this.ack(delivery, 'acked');
-    } catch (error) {
-      await this.fail(delivery, error, decoded.message);
-    } finally {
-      timer();
-    }
-  }
-
-  private enqueueBatch(route: Route, delivery: Delivery, message: AnyMessage): void {
-    const batch = route.batch!;
-    batch.buffer.push({ delivery, message });
-    if (batch.buffer.length >= batch.options.maxSize) {
-      this.scheduleFlush(route);
-    } else if (!batch.timer) {
-      batch.timer = setTimeout(() => this.scheduleFlush(route), batch.options.maxWaitMs);
-    }
-  }
-
-  private scheduleFlush(route: Route): void {
-    const batch = route.batch!;
-    if (batch.timer) clearTimeout(batch.timer);
-    batch.timer = undefined;
-    const items = batch.buffer.splice(0, batch.buffer.length);
-    if (items.length === 0) return;
-    // Batches of one handler run one after another, so two transactions never race on the same rows.
-    batch.flushing = batch.flushing.then(() => this.flushBatch(route, items));
-    this.track(batch.flushing);
-  }
-
-  private async flushBatch(route: Route, items: { delivery: Delivery; message: AnyMessage }[]): Promise<void> {
-    const timer = messagingMetrics.handlerSeconds.startTimer({ queue: route.queue.queue });
-    const first = items[0].message;
-    try {
-      const failures = await runWithCorrelation({ correlationId: first.correlationId }, () =>
-        route.batch!.handler(items.map((item) => item.message)),
-      );
-      const reasons = new Map((failures ?? []).map((failure) => [failure.messageId, failure.reason]));
-      for (const item of items) {
-        const reason = reasons.get(item.message.messageId);
-        if (reason === undefined) this.ack(item.delivery, 'acked');
-        else await this.deadLetter(item.delivery, reason);
-      }
-    } catch (error) {
-      for (const item of items) await this.fail(item.delivery, error, item.message);
-    } finally {
-      timer();
-    }
-  }
-
-  private ack({ raw, channel, queue }: Delivery, outcome: string): void {
-    try {
-      channel.ack(raw);
-      messagingMetrics.consumed.inc({ queue: queue.queue, outcome });
-    } catch (error) {
-      // The channel closed under us: the broker redelivers the message, and handlers are idempotent.
-      this.logger.warn(
-        `Could not acknowledge a message of '${queue.queue}': ${describeError(error, { withName: true })}`,
-      );
-    }
-  }
-
-  private async fail(delivery: Delivery, error: unknown, message: AnyMessage): Promise<void> {
-    if (error instanceof PermanentMessageError) {
-      await this.deadLetter(delivery, error.message);
-      return;
-    }
-    const retry = delivery.queue.retry ?? DEFAULT_RETRY;
-    const attempt = Number(delivery.raw.properties.headers?.[Headers.retryCount] ?? 0) + 1;
-    const reason = describeError(error, { withName: true });
-    if (attempt > retry.delaysMs.length) {
-      await this.deadLetter(delivery, `retries exhausted after ${attempt - 1} attempts: ${reason}`);
-      return;
-    }
-    this.logger.warn(
-      { correlationId: message.correlationId, routingKey: message.routingKey, attempt },
-      `Handler failed, retrying in ${retry.delaysMs[attempt - 1]} ms: ${reason}`,
-    );
-    await this.republish(delivery, retryQueueName(delivery.queue.queue, attempt), {
-      [Headers.retryCount]: attempt,
-      [Headers.lastError]: reason.slice(0, 1000),
-    });
-    messagingMetrics.consumed.inc({ queue: delivery.queue.queue, outcome: 'retried' });
-  }
-
-  private async deadLetter(delivery: Delivery, reason: string): Promise<void> {
-    this.logger.error(
-      { queue: delivery.queue.queue, routingKey: delivery.raw.fields.routingKey, reason },
-      'Message dead-lettered',
-    );
-    await this.republish(delivery, deadLetterQueueName(delivery.queue.queue), {
-      [Headers.deadLetterReason]: reason.slice(0, 4000),
-      [Headers.failedAt]: new Date().toISOString(),
-      [Headers.failedBy]: this.options.serviceName,
-    });
-    messagingMetrics.consumed.inc({ queue: delivery.queue.queue, outcome: 'dead_lettered' });
-  }
-
-  /** Copies the delivery to `target` (confirmed by the broker) and only then acknowledges the original. */
-  private async republish(delivery: Delivery, target: string, extraHeaders: Record<string, unknown>): Promise<void> {
-    const { raw, channel } = delivery;
-    const headers = {
-      ...(raw.properties.headers ?? {}),
-      [Headers.originalRoutingKey]: raw.properties.headers?.[Headers.originalRoutingKey] ?? raw.fields.routingKey,
-      [Headers.originalExchange]: raw.properties.headers?.[Headers.originalExchange] ?? raw.fields.exchange,
-      ...extraHeaders,
-    };
-    try {
-      await sendConfirmed(channel, target, raw.content, {
-        persistent: true,
-        contentType: raw.properties.contentType,
-        messageId: raw.properties.messageId,
-        correlationId: raw.properties.correlationId,
-        type: raw.properties.type,
-        timestamp: raw.properties.timestamp,
-        headers,
-      });
-      channel.ack(raw);
-    } catch (error) {
-      this.logger.warn(
-        `Could not move a message to '${target}', it will be redelivered: ${describeError(error, { withName: true })}`,
-      );
-    }
+    const delivery = new MessageDelivery(routes, this.options.serviceName, this.logger);
+    this.delivery = delivery;
+    for (const queue of queues) this.channels.consume(queue, (message) => delivery.accept(message));
   }
 
   public async beforeApplicationShutdown(): Promise<void> {
-    for (const [channel, tags] of this.consumerTags) {
-      for (const tag of tags) await channel.cancel(tag).catch(() => undefined);
-    }
-    for (const route of this.routes.values()) if (route.batch) this.scheduleFlush(route);
-    const grace = this.options.shutdownGraceMs ?? 10_000;
-    await Promise.race([
-      Promise.allSettled([...this.inFlight]),
-      new Promise((resolve) => setTimeout(resolve, grace).unref()),
-    ]);
+    await this.channels.cancelAll();
+    await this.delivery?.drain(this.options.shutdownGraceMs ?? 10_000);
   }
 }

@@ -7,7 +7,9 @@ import { ConnectionsRepository } from '../connections/connections.repository';
 import { SyncEnv } from '../config/sync.env';
 import { LeasesRepository } from '../database/leases.repository';
 import { SyncRunsRepository } from '../runs/sync-runs.repository';
+import { OrgLeaseKeeper } from './org-lease-keeper';
 import { RecordStateRepository } from './record-state.repository';
+import { RunReporter } from './run-reporter';
 import { StreamStateRepository } from './stream-state.repository';
 import { StreamSyncService } from './stream-sync.service';
 import { SyncJobConsumer } from './sync-job.consumer';
@@ -28,6 +30,8 @@ import { SyncRunnerService } from './sync-runner.service';
     RecordStateRepository,
     StreamStateRepository,
     StreamSyncService,
+    OrgLeaseKeeper,
+    RunReporter,
     SyncRunnerService,
     SyncJobConsumer,
   ],
