@@ -1,5 +1,10 @@
 import { PARTNERSTACK_STREAMS, PartnerStackStream } from '@pp/contracts';
-import { PartnerStackClient, PartnerStackForbiddenError, PartnerStackNotFoundError } from '@pp/partnerstack-client';
+import {
+  PartnerStackClient,
+  PartnerStackForbiddenError,
+  PartnerStackNotFoundError,
+  PartnerStackRecord,
+} from '@pp/partnerstack-client';
 
 import { recordHash } from '../../../apps/sync/src/worker/record-hash';
 import { STREAM_BASE_PARAMS } from '../../../apps/sync/src/sync.constants';
@@ -7,22 +12,30 @@ import { STREAM_BASE_PARAMS } from '../../../apps/sync/src/sync.constants';
 /** Per stream, every key PartnerStack returns with its content hash; null when the stream is not available. */
 export type Snapshot = Record<PartnerStackStream, Map<string, string> | null>;
 
+/** Every record of a stream, read independently of the sync; null when the stream is not served to this token. */
+export async function walkRecords(
+  baseUrl: string,
+  token: string,
+  stream: PartnerStackStream,
+): Promise<PartnerStackRecord[] | null> {
+  const client = PartnerStackClient.create({ baseUrl, requestsPerMinute: 1_000_000 });
+  const records: PartnerStackRecord[] = [];
+  try {
+    for await (const page of client.walk(token, stream, { ...(STREAM_BASE_PARAMS[stream] ?? {}) }))
+      records.push(...page.items);
+  } catch (error) {
+    if (error instanceof PartnerStackForbiddenError || error instanceof PartnerStackNotFoundError) return null;
+    throw error;
+  }
+  return records;
+}
+
 /** An independent full read of the sandbox, for comparing what the sync emitted with what is there. */
 export async function snapshot(baseUrl: string, token: string): Promise<Snapshot> {
-  const client = PartnerStackClient.create({ baseUrl, requestsPerMinute: 1_000_000 });
   const result = {} as Snapshot;
   for (const stream of PARTNERSTACK_STREAMS) {
-    const records = new Map<string, string>();
-    try {
-      for await (const page of client.walk(token, stream, { ...(STREAM_BASE_PARAMS[stream] ?? {}) })) {
-        for (const record of page.items) records.set(record.key, recordHash(record));
-      }
-      result[stream] = records;
-    } catch (error) {
-      if (error instanceof PartnerStackForbiddenError || error instanceof PartnerStackNotFoundError)
-        result[stream] = null;
-      else throw error;
-    }
+    const records = await walkRecords(baseUrl, token, stream);
+    result[stream] = records && new Map(records.map((record) => [record.key, recordHash(record)]));
   }
   return result;
 }

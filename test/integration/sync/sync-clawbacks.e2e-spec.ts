@@ -1,10 +1,9 @@
 import { INestApplication } from '@nestjs/common';
 
-import { PartnerStackClient } from '@pp/partnerstack-client';
-
 import { startSandbox } from '../../../apps/partnerstack-sandbox/src/start-sandbox';
 import { JOBS_QUEUE, SCHEDULER_QUEUE } from '../../../apps/sync/src/sync.constants';
 import { SandboxAdmin } from './sandbox-admin';
+import { walkRecords } from './sandbox-walk';
 import {
   bootSync,
   closeApp,
@@ -21,11 +20,8 @@ import {
 type Reward = Record<string, unknown> & { key: string; amount?: number; payment_status?: string | null };
 
 async function rewards(baseUrl: string, token: string): Promise<Map<string, Reward>> {
-  const client = PartnerStackClient.create({ baseUrl, requestsPerMinute: 1_000_000 });
-  const all = new Map<string, Reward>();
-  for await (const page of client.walk(token, 'rewards', {}))
-    for (const record of page.items as Reward[]) all.set(record.key, record);
-  return all;
+  const records = (await walkRecords(baseUrl, token, 'rewards')) as Reward[];
+  return new Map(records.map((record) => [record.key, record]));
 }
 
 /**

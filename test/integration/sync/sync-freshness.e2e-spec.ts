@@ -1,13 +1,13 @@
 import { INestApplication } from '@nestjs/common';
 
 import { PARTNERSTACK_STREAMS, PartnerStackStream } from '@pp/contracts';
-import { PartnerStackClient } from '@pp/partnerstack-client';
 import { waitFor } from '@pp/testing';
 
 import { startSandbox } from '../../../apps/partnerstack-sandbox/src/start-sandbox';
-import { JOBS_QUEUE, SCHEDULER_QUEUE, STREAM_BASE_PARAMS, WARM_STREAMS } from '../../../apps/sync/src/sync.constants';
+import { JOBS_QUEUE, SCHEDULER_QUEUE, WARM_STREAMS } from '../../../apps/sync/src/sync.constants';
 import { recordHash } from '../../../apps/sync/src/worker/record-hash';
 import { SandboxAdmin } from './sandbox-admin';
+import { walkRecords } from './sandbox-walk';
 import {
   bootSync,
   closeApp,
@@ -39,17 +39,8 @@ function replay(messages: readonly CapturedMessage[]): Map<string, JsonRecord> {
   return state;
 }
 
-async function walk(baseUrl: string, token: string, stream: PartnerStackStream): Promise<JsonRecord[] | null> {
-  const client = PartnerStackClient.create({ baseUrl, requestsPerMinute: 1_000_000 });
-  const records: JsonRecord[] = [];
-  try {
-    for await (const page of client.walk(token, stream, { ...(STREAM_BASE_PARAMS[stream] ?? {}) }))
-      records.push(...(page.items as JsonRecord[]));
-  } catch {
-    return null;
-  }
-  return records;
-}
+const walk = (baseUrl: string, token: string, stream: PartnerStackStream) =>
+  walkRecords(baseUrl, token, stream) as Promise<JsonRecord[] | null>;
 
 const money = (record: JsonRecord | undefined) =>
   record && { status: record.reward_status, payment: record.payment_status, amount: record.amount };
