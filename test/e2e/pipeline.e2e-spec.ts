@@ -1,3 +1,4 @@
+import { createReportingClient } from '@pp/api-client';
 import { DEVELOPMENT_JWT_SECRET } from '@pp/config';
 import {
   createTestDatabase,
@@ -15,7 +16,6 @@ import {
   CredentialsApi,
   expectedFigures,
   fetchSummary,
-  http,
   SandboxAdmin,
   waitForReportsToMatch,
   walkList,
@@ -94,29 +94,25 @@ describe('the pipeline end to end (every service its own process)', () => {
     expect(figures.rewards).toBeGreaterThan(100);
 
     // Lists agree with the totals: every non-refunded transaction and every reward, each once.
-    const transactions = await walkList<{ id: string; refunded: boolean }>(
-      system.reporting.url,
-      jwt,
-      '/v1/transactions',
-    );
+    const transactions = await walkList(system.reporting.url, jwt, '/v1/transactions');
     expect(new Set(transactions.map((row) => row.id)).size).toBe(transactions.length);
     expect(transactions.filter((row) => !row.refunded)).toHaveLength(figures.transactions);
     expect(transactions.filter((row) => row.refunded)).toHaveLength(figures.refundedTransactions);
-    const rewards = await walkList<{ id: string }>(system.reporting.url, jwt, '/v1/rewards');
+    const rewards = await walkList(system.reporting.url, jwt, '/v1/rewards');
     expect(rewards).toHaveLength(figures.rewards);
     const referrals = await walkList(system.reporting.url, jwt, '/v1/referrals');
     expect(referrals).toHaveLength(figures.referrals);
 
-    const byStatus = await http<{ data: Array<{ key?: string; status?: string; rewards: number }> }>(
-      `${system.reporting.url}/v1/reports/rewards?groupBy=status`,
-      { jwt },
-    );
-    expect(byStatus.status).toBe(200);
-    expect(byStatus.body.data.reduce((total, point) => total + point.rewards, 0)).toBe(figures.rewards);
+    const reporting = createReportingClient({ baseUrl: system.reporting.url, token: jwt });
+    const byStatus = await reporting.GET('/v1/reports/rewards', {
+      params: { query: { groupBy: 'status' } },
+    });
+    expect(byStatus.response.status).toBe(200);
+    expect(byStatus.data!.data.reduce((total, point) => total + point.rewards, 0)).toBe(figures.rewards);
 
-    const runs = await http<{ data: Array<{ status: string }> }>(`${system.reporting.url}/v1/sync-runs`, { jwt });
-    expect(runs.status).toBe(200);
-    expect(runs.body.data.map((run) => run.status)).toContain('succeeded');
+    const runs = await reporting.GET('/v1/sync-runs', { params: { header: { accept: 'application/json' } } });
+    expect(runs.response.status).toBe(200);
+    expect(runs.data!.data.map((run) => run.status)).toContain('succeeded');
   });
 
   it('follows the agency when time moves on: the next syncs bring the reports to the new ground truth', async () => {

@@ -128,7 +128,7 @@ describe('the pipeline under faults', () => {
     const malformedJwt = adminJwt(malformedOrg, DEVELOPMENT_JWT_SECRET);
     const rewards = await waitFor(
       async () => {
-        const found = await walkList<{ externalKey: string }>(system.reporting.url, malformedJwt, '/v1/rewards');
+        const found = await walkList(system.reporting.url, malformedJwt, '/v1/rewards');
         return found.length > 0 ? found : undefined;
       },
       { timeoutMs: 30_000, description: "the poisoned page's good record reported" },

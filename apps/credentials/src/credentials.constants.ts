@@ -1,3 +1,5 @@
+import type { ServiceOptions } from '@pp/observability';
+
 /** Queue of the sync events the credentials service learns status from. */
 export const SYNC_EVENTS_QUEUE = 'credentials.sync-events';
 
@@ -43,4 +45,10 @@ export const CREDENTIALS_OPENAPI = {
   title: 'Partner Partner credentials service',
   description: "Connect, rotate and disconnect an org's PartnerStack token; the token is never returned.",
   bearerAuth: true,
+};
+
+/** How main.ts and in-process test apps start the service: postbacks take whatever body PartnerStack sends. */
+export const CREDENTIALS_SERVICE_OPTIONS: ServiceOptions = {
+  openApi: CREDENTIALS_OPENAPI,
+  anyMediaTypePrefixes: ['/v1/postbacks/'],
 };

@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { APP_INTERCEPTOR } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 
 import { AuthModule } from '@pp/auth';
@@ -12,9 +11,9 @@ import { DatabaseReadinessProbe, PersistenceModule } from '@pp/persistence';
 import { credentialsEnvOptions, credentialsEnvSchema } from './config/credentials.env';
 import { ConnectionsModule } from './connections/connections.module';
 import { redactPostbackSecret, SYNC_EVENTS_QUEUE } from './credentials.constants';
+import { CREDENTIALS_ENTITIES } from './database/credentials-entities';
 import { HandoffModule } from './handoff/handoff.module';
 import { PostbacksModule } from './postbacks/postbacks.module';
-import { RetryAfterInterceptor } from './rate-limit/retry-later.exception';
 
 /** Shared with the test harness, which rebuilds the logger around a captured destination. */
 export const CREDENTIALS_LOGGING = { redactUrl: redactPostbackSecret };
@@ -24,7 +23,7 @@ export const CREDENTIALS_LOGGING = { redactUrl: redactPostbackSecret };
     AppConfigModule.forRoot(credentialsEnvSchema, credentialsEnvOptions),
     LoggingModule.forRoot('credentials', CREDENTIALS_LOGGING),
     MetricsModule,
-    PersistenceModule.forRoot({ entities: [] }),
+    PersistenceModule.forRoot({ entities: CREDENTIALS_ENTITIES }),
     MessagingModule.forRootAsync({
       inject: [ConfigService],
       useFactory: (config: ConfigService) => ({
@@ -52,6 +51,5 @@ export const CREDENTIALS_LOGGING = { redactUrl: redactPostbackSecret };
     HandoffModule,
     HealthModule.forRoot([DatabaseReadinessProbe, BrokerReadinessProbe]),
   ],
-  providers: [{ provide: APP_INTERCEPTOR, useClass: RetryAfterInterceptor }],
 })
 export class CredentialsModule {}

@@ -3,6 +3,6 @@ import 'reflect-metadata';
 import { bootstrapService } from '@pp/observability';
 
 import { CredentialsModule } from './credentials.module';
-import { CREDENTIALS_OPENAPI } from './credentials.constants';
+import { CREDENTIALS_SERVICE_OPTIONS } from './credentials.constants';
 
-void bootstrapService(CredentialsModule, { openApi: CREDENTIALS_OPENAPI });
+void bootstrapService(CredentialsModule, CREDENTIALS_SERVICE_OPTIONS);

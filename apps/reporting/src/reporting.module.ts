@@ -3,10 +3,10 @@ import { Module } from '@nestjs/common';
 import { AuthModule } from '@pp/auth';
 import { AppConfigModule } from '@pp/config';
 import { HealthModule, LoggingModule, MetricsModule } from '@pp/observability';
+import { DatabaseReadinessProbe } from '@pp/persistence';
 
 import { reportingDevelopmentSecrets, reportingEnvSchema } from './config/reporting.env';
 import { DatabaseModule } from './database/database.module';
-import { ReportingDatabaseProbe } from './database/reporting-database.service';
 import { DealsModule } from './deals/deals.module';
 import { LeadsModule } from './leads/leads.module';
 import { MissedRewardsModule } from './missed-rewards/missed-rewards.module';
@@ -27,7 +27,7 @@ import { TransactionsModule } from './transactions/transactions.module';
     AuthModule,
     DatabaseModule,
     // Reporting only reads PostgreSQL: it neither publishes nor consumes, so a broker outage must not make it unready.
-    HealthModule.forRoot([ReportingDatabaseProbe]),
+    HealthModule.forRoot([DatabaseReadinessProbe]),
     SummaryModule,
     ProgramsModule,
     ReferralsModule,

@@ -9,6 +9,7 @@ import { DatabaseReadinessProbe, PersistenceModule } from '@pp/persistence';
 
 import { SyncEnv, syncDevelopmentSecrets, syncEnvSchema, SyncRole } from './config/sync.env';
 import { DatabaseModule } from './database/database.module';
+import { SYNC_ENTITIES } from './database/sync-entities';
 import { SchedulingModule } from './scheduling/scheduling.module';
 import { JOBS_QUEUE, SCHEDULER_QUEUE } from './sync.constants';
 import { WorkerModule } from './worker/worker.module';
@@ -55,7 +56,7 @@ export class SyncModule {
         AppConfigModule.forRoot(syncEnvSchema, { developmentSecrets: syncDevelopmentSecrets }),
         LoggingModule.forRoot('sync'),
         MetricsModule,
-        PersistenceModule.forRoot({ entities: [], poolMax: 5 }),
+        PersistenceModule.forRoot({ entities: SYNC_ENTITIES, poolMax: 5 }),
         DatabaseModule,
         MessagingModule.forRootAsync({
           inject: [ConfigService],

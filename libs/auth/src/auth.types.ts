@@ -4,6 +4,7 @@ export interface JwtClaims {
   org?: string;
   roles?: string[];
   exp?: number;
+  iat?: number;
 }
 
 /** Who is calling, after the JWT was verified; `orgId` is the tenant every query is scoped to. */

@@ -14,6 +14,11 @@ export const baseEnvSchema = z.object({
     .string()
     .regex(/^amqps?:\/\//, 'must be an amqp:// URL')
     .default('amqp://guest:guest@127.0.0.1:5672'),
+  /**
+   * Bearer token Prometheus must present on /metrics. Unset: /metrics is open outside production (the network policy
+   * admits only Prometheus) and not served at all in production.
+   */
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
 });
 
 export type BaseEnv = z.infer<typeof baseEnvSchema>;
@@ -81,5 +86,36 @@ export function envValidator<S extends z.ZodType>(schema: S, options?: ValidateE
 /** Browser origins allowed to call the REST services; unset means localhost:5173 in development, none in production. */
 export const corsOriginsSchema = commaSeparated.optional();
 
+/** `true`/`false` (or 1/0, yes/no) from the environment; z.coerce.boolean would read "false" as true. */
+export const booleanFlagSchema = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+/**
+ * What the two REST services share: who may call them from a browser, and whether the interactive API docs are served
+ * (unset: served outside production only, since they map every route for whoever finds them).
+ */
+export const restEnvShape = {
+  CORS_ORIGINS: corsOriginsSchema,
+  API_DOCS_ENABLED: booleanFlagSchema.optional(),
+};
+
 export const jwtSecretSchema = z.string().min(32, 'must be at least 32 characters');
 export const DEVELOPMENT_JWT_SECRET = 'development-only-jwt-secret-change-me-0123456789';
+
+/**
+ * How the REST services verify the main app's user JWTs. Issuer and audience are checked only when set, so a main app
+ * that does not yet stamp them keeps working; a token may live at most JWT_MAX_AGE_SECONDS, measured from its `iat`
+ * (or from now, for a token without one), so a leaked token with a far-off `exp` is not good for ever.
+ */
+export const jwtEnvShape = {
+  JWT_SECRET: jwtSecretSchema,
+  JWT_ISSUER: z.string().min(1).optional(),
+  JWT_AUDIENCE: z.string().min(1).optional(),
+  JWT_MAX_AGE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(30 * 86_400)
+    .default(86_400),
+};

@@ -1,35 +1,53 @@
 import { INestApplication, Type, ValidationPipe } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 
 import { describeError } from '@pp/common';
 
 import { AllExceptionsFilter } from './all-exceptions.filter';
+import { RefuseNulBytesPipe, requireJsonBodies } from './input-guards';
+import { createOpenApiDocument, OpenApiOptions } from './openapi';
+import { validationExceptionFactory } from './problem';
 
 export interface ServiceOptions {
-  openApi?: { title: string; description: string; bearerAuth: boolean };
+  openApi?: OpenApiOptions;
+  /** Routes whose body is not ours to shape (PartnerStack's postbacks): any media type is let through. */
+  anyMediaTypePrefixes?: readonly string[];
 }
 
 /** Applies what every HTTP-facing app shares; used by main.ts and by tests that boot an app in-process. */
-export function configureApp(app: INestApplication, { openApi }: ServiceOptions = {}): void {
+export function configureApp(app: INestApplication, { openApi, anyMediaTypePrefixes }: ServiceOptions = {}): void {
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
-  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+  app.use(requireJsonBodies(anyMediaTypePrefixes));
+  app.useGlobalPipes(
+    new RefuseNulBytesPipe(),
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      exceptionFactory: validationExceptionFactory,
+    }),
+  );
   app.useGlobalFilters(new AllExceptionsFilter());
   const config = app.get(ConfigService);
   const origins =
     config.get<string[]>('CORS_ORIGINS') ??
     (config.get<string>('NODE_ENV') === 'production' ? [] : ['http://localhost:5173']);
   if (origins.length > 0) app.enableCors({ origin: origins, credentials: true });
-  if (openApi) {
-    const builder = new DocumentBuilder().setTitle(openApi.title).setDescription(openApi.description).setVersion('1');
-    if (openApi.bearerAuth) builder.addBearerAuth();
-    SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, builder.build()), {
+  if (openApi && apiDocsEnabled(config)) {
+    SwaggerModule.setup('docs', app, () => createOpenApiDocument(app, openApi), {
       jsonDocumentUrl: 'docs/openapi.json',
     });
   }
+}
+
+/** The interactive docs map every route for whoever finds them: on outside production unless turned off. */
+function apiDocsEnabled(config: ConfigService): boolean {
+  const setting = config.get<boolean>('API_DOCS_ENABLED');
+  return setting ?? config.get<string>('NODE_ENV') !== 'production';
 }
 
 /**

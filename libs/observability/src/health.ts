@@ -1,5 +1,6 @@
 import { Controller, DynamicModule, Get, Module, Type } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
+import { ApiExcludeController } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
 
 import { PublicRoute } from './public-route';
@@ -15,6 +16,8 @@ export const READINESS_PROBES = Symbol('READINESS_PROBES');
 export function createHealthController(probeTypes: Type<ReadinessProbe>[]) {
   @Controller('health')
   @PublicRoute()
+  // Probes are the orchestrator's contract (docs/operations.md), not part of the API frontends generate clients from.
+  @ApiExcludeController()
   class HealthController {
     private probes: ReadinessProbe[] | undefined;
 

@@ -6,3 +6,7 @@ export * from './logging.module';
 export * from './metrics.module';
 export * from './public-route';
 export * from './redact';
+export * from './problem';
+export * from './openapi';
+export * from './input-guards';
+export * from './retry-later.exception';

@@ -19,6 +19,30 @@ describe('redactSecrets', () => {
     expect(JSON.stringify(output)).not.toContain('sandbox_abc');
   });
 
+  it.each([
+    'apiToken',
+    'accessToken',
+    'partnerstackApiToken',
+    'clientSecret',
+    'x-api-key',
+    'API_KEY',
+    'dbPassword',
+    'postbackSecret',
+    'handoffKey',
+    'encryption_keys',
+    'sessionCookie',
+    'refreshTokens',
+  ])('redacts %s whatever its casing', (key) => {
+    expect(redactSecrets({ [key]: 'sandbox_abc' })).toEqual({ [key]: REDACTED });
+  });
+
+  it.each(['tokenHint', 'customerKey', 'routingKey', 'key', 'externalKey', 'tokenFingerprint', 'secretRotatedAt'])(
+    'keeps %s, which names no secret',
+    (key) => {
+      expect(redactSecrets({ [key]: 'value' })).toEqual({ [key]: 'value' });
+    },
+  );
+
   it('survives cycles', () => {
     const cyclic: Record<string, unknown> = { a: 1 };
     cyclic.self = cyclic;

@@ -1,14 +1,28 @@
 /**
- * Keys whose values are secrets wherever they appear in a logged object, at any depth.
- * pino's own `redact` paths cannot express "any depth", so logged objects go through this first.
+ * Keys whose values are secrets wherever they appear in a logged object, at any depth, matched on the key's words
+ * (camelCase, snake_case and kebab-case alike: `apiToken`, `api_token` and `x-api-token` are the same key), so a
+ * new field named like a secret is redacted without anyone remembering to list it. `tokenHint` (the last four
+ * characters) ends in a harmless word and stays.
  */
-const SECRET_KEY =
-  /(^|[_-])(token|authorization|cookie|secret|password|passphrase|api[_-]?key|encryption[_-]?keys?|ciphertext|private[_-]?key)s?$|^(token|authorization|apiKey|accessToken|refreshToken)$/i;
+const SECRET_LAST_WORD =
+  /^(tokens?|authorization|cookies?|secrets?|passwords?|passphrases?|ciphertexts?|credentials?)$/;
+/** A key is a secret only as one of these: most keys here are record keys (`customerKey`, `routingKey`). */
+const SECRET_KEY_PHRASES = /(^|_)(api|encryption|private|secret|access|signing|master|handoff)_?keys?$/;
+
+function keyWords(key: string): string {
+  return key
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/[-\s]+/g, '_')
+    .toLowerCase();
+}
 
 export const REDACTED = '[REDACTED]';
 
 export function isSecretKey(key: string): boolean {
-  return SECRET_KEY.test(key);
+  const words = keyWords(key);
+  if (SECRET_KEY_PHRASES.test(words)) return true;
+  const last = words.split('_').pop() ?? '';
+  return SECRET_LAST_WORD.test(last);
 }
 
 export function redactSecrets<T>(value: T, seen = new WeakSet<object>()): T {

@@ -59,6 +59,12 @@ describe('token hand-off protocol', () => {
     );
   });
 
+  it('refuses a reply whose tag was truncated, which GCM alone would accept', () => {
+    const { request, privateKey, reply } = sealedFor();
+    const truncated = Buffer.from(reply.tag, 'base64url').subarray(0, 4).toString('base64url');
+    expect(() => openReply(keys, request, privateKey, { ...reply, tag: truncated })).toThrow(ReplyOpenError);
+  });
+
   it('refuses an expired reply', () => {
     const { request, privateKey, reply } = sealedFor();
     expect(() => openReply(keys, request, privateKey, reply, reply.expiresAt + 1)).toThrow(/expired/);

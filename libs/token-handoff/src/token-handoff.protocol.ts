@@ -141,6 +141,9 @@ export function checkRequest(keys: HandoffKeys, body: unknown, now = Date.now())
   return { ok: true, request };
 }
 
+/** The full 128-bit GCM tag, on both sides. */
+const GCM_TAG_BYTES = 16;
+
 export function sealReply(
   keys: HandoffKeys,
   request: HandoffRequest,
@@ -155,7 +158,7 @@ export function sealReply(
   };
   const key = replyKey(keys, privateKey, request.clientPublicKey, request.requestId);
   const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: GCM_TAG_BYTES });
   cipher.setAAD(replyAad(header, request));
   const ciphertext = Buffer.concat([cipher.update(JSON.stringify(resolution), 'utf8'), cipher.final()]);
   return {
@@ -196,9 +199,14 @@ export function openReply(
   if (reply.expiresAt < now) throw new ReplyOpenError('reply expired before it was opened');
   try {
     const key = replyKey(keys, privateKey, reply.serverPublicKey, request.requestId);
-    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(reply.iv, 'base64url'));
+    const tag = Buffer.from(reply.tag, 'base64url');
+    // GCM would accept a tag cut down to 4 bytes, which a forger can guess; only the full tag authenticates.
+    if (tag.length !== GCM_TAG_BYTES) throw new ReplyOpenError('reply tag has the wrong length');
+    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(reply.iv, 'base64url'), {
+      authTagLength: GCM_TAG_BYTES,
+    });
     decipher.setAAD(replyAad(reply, request));
-    decipher.setAuthTag(Buffer.from(reply.tag, 'base64url'));
+    decipher.setAuthTag(tag);
     const plain = Buffer.concat([decipher.update(Buffer.from(reply.ciphertext, 'base64url')), decipher.final()]);
     return sealedContentSchema.parse(JSON.parse(plain.toString('utf8')));
   } catch {

@@ -2,6 +2,13 @@
  * What the end-to-end suite, the fault suite, the end-to-end benchmark and the demo share: calls to the services'
  * REST APIs, the sandbox's admin API, and the comparison of what reporting says with the sandbox's ground truth.
  */
+import {
+  createCredentialsClient,
+  createReportingClient,
+  CredentialsClient,
+  CredentialsSchemas,
+  ReportingSchemas,
+} from '@pp/api-client';
 import { signUserJwt } from '@pp/auth';
 import {
   createTestDatabase,
@@ -40,44 +47,37 @@ export function adminJwt(orgId: string, secret: string): string {
   return signUserJwt({ sub: `user-${orgId}`, org: orgId, roles: ['admin'] }, secret);
 }
 
-export interface SyncStatus {
-  id: string;
-  status: 'running' | 'succeeded' | 'failed' | 'partial';
-  startedAt: string;
-  finishedAt: string | null;
-  recordsFetched: number;
-  error: string | null;
+export type IntegrationStatus = CredentialsSchemas['IntegrationStatusDto'];
+export type SyncStatus = NonNullable<IntegrationStatus['lastSync']>;
+
+/** What an answer of the typed client carries, as the suites assert it: the status, and the body whatever it is. */
+async function answerOf<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<HttpAnswer<T>> {
+  const { data, error, response } = await call;
+  return { status: response.status, body: (data ?? error) as T };
 }
 
-export interface IntegrationStatus {
-  provider: string;
-  status: 'connected' | 'invalid' | 'disconnected';
-  tokenHint: string;
-  lastSync: SyncStatus | null;
-  nextSyncAt: string | null;
-}
-
-/** The settings page's calls to the credentials service. */
+/** The settings page's calls to the credentials service, through the typed client generated from its spec. */
 export class CredentialsApi {
-  constructor(
-    private readonly baseUrl: string,
-    private readonly jwt: string,
-  ) {}
+  private readonly client: CredentialsClient;
+
+  constructor(baseUrl: string, jwt: string) {
+    this.client = createCredentialsClient({ baseUrl, token: jwt });
+  }
 
   public connect(token: string): Promise<HttpAnswer<IntegrationStatus>> {
-    return http(`${this.baseUrl}/v1/integrations/partnerstack`, { method: 'PUT', jwt: this.jwt, body: { token } });
+    return answerOf(this.client.PUT('/v1/integrations/partnerstack', { body: { token } }));
   }
 
   public status(): Promise<HttpAnswer<IntegrationStatus>> {
-    return http(`${this.baseUrl}/v1/integrations/partnerstack`, { jwt: this.jwt });
+    return answerOf(this.client.GET('/v1/integrations/partnerstack', { params: { query: {} } }));
   }
 
-  public requestSync(): Promise<HttpAnswer<{ syncRunId: string }>> {
-    return http(`${this.baseUrl}/v1/integrations/partnerstack/sync`, { method: 'POST', jwt: this.jwt });
+  public requestSync(): Promise<HttpAnswer<CredentialsSchemas['SyncRequestedDto']>> {
+    return answerOf(this.client.POST('/v1/integrations/partnerstack/sync', { body: { mode: 'incremental' } }));
   }
 
   public disconnect(): Promise<HttpAnswer> {
-    return http(`${this.baseUrl}/v1/integrations/partnerstack`, { method: 'DELETE', jwt: this.jwt });
+    return answerOf(this.client.DELETE('/v1/integrations/partnerstack'));
   }
 
   /** Resolves with the last sync once it is finished and is not `previousId` (a newer run than the one known). */
@@ -251,9 +251,9 @@ export function reportedFigures(summary: Summary): ReportFigures {
 }
 
 export async function fetchSummary(reportingUrl: string, jwt: string): Promise<Summary> {
-  const answer = await http<Summary>(`${reportingUrl}/v1/summary`, { jwt });
-  if (answer.status !== 200) throw new Error(`GET /v1/summary: ${answer.status}`);
-  return answer.body;
+  const { data, response } = await createReportingClient({ baseUrl: reportingUrl, token: jwt }).GET('/v1/summary');
+  if (response.status !== 200) throw new Error(`GET /v1/summary: ${response.status}`);
+  return data as unknown as Summary;
 }
 
 /**
@@ -285,21 +285,30 @@ export async function waitForReportsToMatch(
   return expected;
 }
 
-/** Every row of a list, walked with the cursor (limit 500). */
-export async function walkList<T = Record<string, unknown>>(
+/** The lists every suite walks, with the row type the spec gives each. */
+interface ListRows {
+  '/v1/transactions': ReportingSchemas['TransactionDto'];
+  '/v1/rewards': ReportingSchemas['RewardDto'];
+  '/v1/referrals': ReportingSchemas['ReferralDto'];
+  '/v1/payouts': ReportingSchemas['PayoutDto'];
+}
+
+/** Every row of a list, walked with the cursor (limit 500), through the typed reporting client. */
+export async function walkList<P extends keyof ListRows>(
   reportingUrl: string,
   jwt: string,
-  path: string,
-): Promise<T[]> {
-  const rows: T[] = [];
-  let cursor: string | null = null;
+  path: P,
+): Promise<ListRows[P][]> {
+  const client = createReportingClient({ baseUrl: reportingUrl, token: jwt });
+  const rows: ListRows[P][] = [];
+  let cursor: string | undefined;
   do {
-    const separator = path.includes('?') ? '&' : '?';
-    const url: string = `${reportingUrl}${path}${separator}limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
-    const answer: HttpAnswer<{ data: T[]; nextCursor: string | null }> = await http(url, { jwt });
-    if (answer.status !== 200) throw new Error(`GET ${path}: ${answer.status}`);
-    rows.push(...answer.body.data);
-    cursor = answer.body.nextCursor;
+    const { data, response } = await client.GET(path as '/v1/rewards', {
+      params: { query: { limit: 500, cursor }, header: { accept: 'application/json' } },
+    });
+    if (!data) throw new Error(`GET ${path}: ${response.status}`);
+    rows.push(...(data.data as ListRows[P][]));
+    cursor = data.nextCursor ?? undefined;
   } while (cursor);
   return rows;
 }

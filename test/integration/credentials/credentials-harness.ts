@@ -20,6 +20,25 @@ export const HANDOFF_KEY = randomBytes(32).toString('base64');
 export const KEY_V1 = { id: 'v1', material: randomBytes(32).toString('base64') };
 export const KEY_V2 = { id: 'v2', material: randomBytes(32).toString('base64') };
 
+/**
+ * Points the credentials app this process boots at a suite's own database, vhost and sandbox, with the keys above;
+ * `overrides` adds or replaces variables for what the suite exercises.
+ */
+export function useCredentialsEnvironment(
+  { databaseUrl, amqpUrl, sandboxUrl }: { databaseUrl: string; amqpUrl: string; sandboxUrl: string },
+  overrides: Record<string, string> = {},
+): void {
+  Object.assign(process.env, {
+    DATABASE_URL: databaseUrl,
+    AMQP_URL: amqpUrl,
+    PARTNERSTACK_API_URL: sandboxUrl,
+    JWT_SECRET,
+    TOKEN_HANDOFF_KEY: HANDOFF_KEY,
+    CREDENTIALS_ENCRYPTION_KEYS: `${KEY_V1.id}:${KEY_V1.material}`,
+    ...overrides,
+  });
+}
+
 export function sandboxToken(): string {
   return `sandbox_${randomBytes(16).toString('hex')}`;
 }
@@ -101,7 +120,7 @@ export class EventTap {
 /** Boots the credentials app in-process with its pino output captured line by line. */
 export async function startCredentialsApp(logLines: string[]): Promise<INestApplication> {
   const { CredentialsModule, CREDENTIALS_LOGGING } = await import('../../../apps/credentials/src/credentials.module');
-  const { CREDENTIALS_OPENAPI } = await import('../../../apps/credentials/src/credentials.constants');
+  const { CREDENTIALS_SERVICE_OPTIONS } = await import('../../../apps/credentials/src/credentials.constants');
   const pinoModule = LoggingModule.forRoot('credentials', CREDENTIALS_LOGGING).imports![0] as DynamicModule;
   const original = pinoModule.providers!.find(
     (provider) => (provider as FactoryProvider).provide === PARAMS_PROVIDER_TOKEN,
@@ -121,7 +140,7 @@ export async function startCredentialsApp(logLines: string[]): Promise<INestAppl
     })
     .compile();
   const app = moduleRef.createNestApplication({ bufferLogs: true });
-  configureApp(app, { openApi: CREDENTIALS_OPENAPI });
+  configureApp(app, CREDENTIALS_SERVICE_OPTIONS);
   await app.init();
   return app;
 }

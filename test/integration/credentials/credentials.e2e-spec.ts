@@ -22,6 +22,7 @@ import {
   sandboxToken,
   startCredentialsApp,
   startHandoffClient,
+  useCredentialsEnvironment,
 } from './credentials-harness';
 
 const ORG_A = 'org_cred_a';
@@ -58,16 +59,13 @@ describe('credentials service', () => {
       createTestVhost('pp_cred'),
       startSandbox({ defaultRecords: 5 }),
     ]);
-    Object.assign(process.env, {
-      DATABASE_URL: database.url,
-      AMQP_URL: vhost.url,
-      PARTNERSTACK_API_URL: sandbox.baseUrl,
-      JWT_SECRET,
-      TOKEN_HANDOFF_KEY: HANDOFF_KEY,
-      CREDENTIALS_ENCRYPTION_KEYS: `${KEY_V1.id}:${KEY_V1.material}`,
-      SYNC_INTERVAL_MINUTES: '15',
-      LOG_LEVEL: 'debug',
-    });
+    useCredentialsEnvironment(
+      { databaseUrl: database.url, amqpUrl: vhost.url, sandboxUrl: sandbox.baseUrl },
+      {
+        SYNC_INTERVAL_MINUTES: '15',
+        LOG_LEVEL: 'debug',
+      },
+    );
     tap = await EventTap.open(vhost.url);
     app = await startCredentialsApp(logLines);
     handoff = await startHandoffClient(vhost.url, HANDOFF_KEY, app.get(PinoNestLogger));

@@ -7,13 +7,11 @@ import { RunningSandbox, startSandbox } from '../../../apps/partnerstack-sandbox
 import {
   api,
   EventTap,
-  HANDOFF_KEY,
-  JWT_SECRET,
   jwtFor,
-  KEY_V1,
   sandboxToken,
   startCredentialsApp,
   TappedMessage,
+  useCredentialsEnvironment,
 } from './credentials-harness';
 
 const PATH = '/v1/integrations/partnerstack';
@@ -55,17 +53,14 @@ describe('postback URLs', () => {
       createTestVhost('pp_postback'),
       startSandbox({ defaultRecords: 5 }),
     ]);
-    Object.assign(process.env, {
-      DATABASE_URL: database.url,
-      AMQP_URL: vhost.url,
-      PARTNERSTACK_API_URL: sandbox.baseUrl,
-      JWT_SECRET,
-      TOKEN_HANDOFF_KEY: HANDOFF_KEY,
-      CREDENTIALS_ENCRYPTION_KEYS: `${KEY_V1.id}:${KEY_V1.material}`,
-      POSTBACK_BASE_URL: `${BASE_URL}/`,
-      POSTBACK_DEBOUNCE_SECONDS: String(DEBOUNCE_SECONDS),
-      LOG_LEVEL: 'debug',
-    });
+    useCredentialsEnvironment(
+      { databaseUrl: database.url, amqpUrl: vhost.url, sandboxUrl: sandbox.baseUrl },
+      {
+        POSTBACK_BASE_URL: `${BASE_URL}/`,
+        POSTBACK_DEBOUNCE_SECONDS: String(DEBOUNCE_SECONDS),
+        LOG_LEVEL: 'debug',
+      },
+    );
     tap = await EventTap.open(vhost.url);
     app = await startCredentialsApp(logLines);
     pg = new Client({ connectionString: database.url });

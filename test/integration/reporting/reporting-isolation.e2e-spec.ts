@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { Client } from 'pg';
+import { Client, types } from 'pg';
 
 import { signUserJwt } from '@pp/auth';
 import { uniqueName } from '@pp/testing';
@@ -122,9 +122,37 @@ describe('reporting isolation, authentication and read-only access', () => {
       await request(server).get(path).set('Authorization', `Bearer ${expired}`).expect(401);
       const noOrg = signUserJwt({ sub: 'u' }, JWT_SECRET);
       const forbidden = await request(server).get(path).set('Authorization', `Bearer ${noOrg}`).expect(403);
-      expectNothingOfA(forbidden.text);
+      // A problem's `instance` echoes the path the caller sent; nothing else may name A's records.
+      const { instance, ...problem } = forbidden.body as { instance: string };
+      expect(instance).toBe(path.split('?')[0]);
+      expectNothingOfA(JSON.stringify(problem));
     }
     await request(server).get('/health/ready').expect(200);
+  });
+
+  it('reads in sessions that are read-only, time-bounded, in UTC and without JIT, with numbers and dates parsed', async () => {
+    const database = harness.app.get(ReportingDatabase);
+    const scope = TenantScope.fromUser({ userId: 'u', orgId: orgA, roles: [] });
+    const row = await database.one<Record<string, unknown>>(
+      scope,
+      sql`select current_setting('default_transaction_read_only') as read_only, current_setting('statement_timeout') as timeout,
+ current_setting('TimeZone') as zone, current_setting('jit') as jit, current_setting('application_name') as application,
+ sum(r.amount) as total, count(*) as rewards, max(r.created_at) as latest, '{"a": 1}'::jsonb ? 'a' as has_key
+ from ${table('reward', 'r')} where ${tenant('r')}`,
+    );
+    expect(row).toEqual({
+      read_only: 'on',
+      timeout: '15s',
+      zone: 'UTC',
+      jit: 'off',
+      application: 'pp-reporting',
+      total: 12500,
+      rewards: expect.any(Number),
+      latest: expect.any(Date),
+      has_key: true,
+    });
+    // The parsers belong to reporting's connections: pg's process-wide bigint parser still returns text.
+    expect(types.getTypeParser(types.builtins.INT8)('5')).toBe('5');
   });
 
   it("cannot write through the service's connection, nor as its database role", async () => {

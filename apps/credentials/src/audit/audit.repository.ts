@@ -1,6 +1,7 @@
+import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 
-import { CredentialsDatabase, Transaction } from '../database/credentials-database';
+import { AuditEvent } from './audit-event.entity';
 
 export const AUDIT_ACTIONS = [
   'connected',
@@ -15,21 +16,12 @@ export const AUDIT_ACTIONS = [
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
-export interface AuditEntry {
-  id: string;
-  action: AuditAction;
-  actorUserId: string | null;
-  tokenHint: string | null;
-  detail: string | null;
-  correlationId: string | null;
-  occurredAt: Date;
-}
-
 /** Who did what to an org's connection and when; never the token, at most its hint. */
 @Injectable()
 export class AuditRepository {
-  constructor(private readonly db: CredentialsDatabase) {}
+  constructor(private readonly em: EntityManager) {}
 
+  /** In the caller's transaction when given its `em`, so the entry commits (or not) with the change it records. */
   public async record(
     entry: {
       tenantId: string;
@@ -41,36 +33,28 @@ export class AuditRepository {
       correlationId?: string | null;
       occurredAt: Date;
     },
-    trx?: Transaction,
+    em: EntityManager = this.em.fork(),
   ): Promise<void> {
-    await this.db.query(
-      `insert into credentials.audit_event
-         (tenant_id, connection_id, action, actor_user_id, token_hint, detail, correlation_id, occurred_at)
-       values (?, ?, ?, ?, ?, ?, ?, ?)`,
-      [
-        entry.tenantId,
-        entry.connectionId,
-        entry.action,
-        entry.actorUserId,
-        entry.tokenHint ?? null,
-        entry.detail ?? null,
-        entry.correlationId ?? null,
-        entry.occurredAt,
-      ],
-      trx,
-    );
+    await em.insert(AuditEvent, {
+      tenantId: entry.tenantId,
+      connectionId: entry.connectionId,
+      action: entry.action,
+      actorUserId: entry.actorUserId,
+      tokenHint: entry.tokenHint ?? null,
+      detail: entry.detail ?? null,
+      correlationId: entry.correlationId ?? null,
+      occurredAt: entry.occurredAt,
+    });
   }
 
   /** Newest first; `beforeId` continues after the last entry of the previous page. */
-  public async list(tenantId: string, limit: number, beforeId?: string): Promise<AuditEntry[]> {
-    const rows = await this.db.query<AuditEntry>(
-      `select id::text as id, action, actor_user_id as "actorUserId", token_hint as "tokenHint", detail,
-         correlation_id as "correlationId", occurred_at as "occurredAt"
-       from credentials.audit_event
-       where tenant_id = ? and (?::bigint is null or id < ?::bigint)
-       order by id desc limit ?`,
-      [tenantId, beforeId ?? null, beforeId ?? null, limit],
-    );
-    return rows.map((row) => ({ ...row, occurredAt: new Date(row.occurredAt) }));
+  public async list(tenantId: string, limit: number, beforeId?: string): Promise<AuditEvent[]> {
+    return this.em
+      .fork()
+      .find(
+        AuditEvent,
+        { tenantId, ...(beforeId ? { id: { $lt: beforeId } } : {}) },
+        { orderBy: { id: 'desc' }, limit },
+      );
   }
 }

@@ -2,10 +2,10 @@ import { z } from 'zod';
 
 import {
   baseEnvSchema,
-  corsOriginsSchema,
   DEVELOPMENT_JWT_SECRET,
-  jwtSecretSchema,
+  jwtEnvShape,
   portSchema,
+  restEnvShape,
   ValidateEnvOptions,
 } from '@pp/config';
 import { DEVELOPMENT_TOKEN_HANDOFF_KEY, tokenHandoffKeySchema } from '@pp/token-handoff';
@@ -14,11 +14,11 @@ import { DEVELOPMENT_ENCRYPTION_KEYS, encryptionKeysSchema } from '../encryption
 
 export const credentialsEnvSchema = baseEnvSchema.extend({
   PORT: portSchema(3001),
-  JWT_SECRET: jwtSecretSchema,
+  ...jwtEnvShape,
+  ...restEnvShape,
   CREDENTIALS_ENCRYPTION_KEYS: encryptionKeysSchema,
   TOKEN_HANDOFF_KEY: tokenHandoffKeySchema,
   PARTNERSTACK_API_URL: z.string().url().default('https://api.partnerstack.com/api/v2'),
-  CORS_ORIGINS: corsOriginsSchema,
   SYNC_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
   /** Public origin postback URLs are built on (what PartnerStack can reach), without a trailing path. */
   POSTBACK_BASE_URL: z

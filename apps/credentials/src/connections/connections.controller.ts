@@ -117,7 +117,15 @@ export class ConnectionsController {
     const rows = await this.audit.list(user.orgId, limit + 1, query.cursor);
     const page = rows.slice(0, limit);
     return {
-      data: page.map((row) => ({ ...row, occurredAt: row.occurredAt.toISOString() })),
+      data: page.map((entry) => ({
+        id: entry.id,
+        action: entry.action,
+        actorUserId: entry.actorUserId,
+        tokenHint: entry.tokenHint,
+        detail: entry.detail,
+        correlationId: entry.correlationId,
+        occurredAt: entry.occurredAt.toISOString(),
+      })),
       nextCursor: rows.length > limit ? page[page.length - 1].id : null,
     };
   }

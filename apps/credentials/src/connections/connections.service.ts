@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
+import { EntityManager } from '@mikro-orm/postgresql';
 import {
   Injectable,
   Logger,
@@ -12,7 +13,7 @@ import { ConfigService } from '@nestjs/config';
 
 import { ADMIN_ROLE, AuthenticatedUser } from '@pp/auth';
 import { MessagePublisher } from '@pp/messaging';
-import { currentCorrelationId } from '@pp/observability';
+import { currentCorrelationId, RetryLaterException } from '@pp/observability';
 import {
   PartnerStackClient,
   PartnerStackForbiddenError,
@@ -29,13 +30,13 @@ import {
   TOKEN_ATTEMPTS_PER_WINDOW,
   TOKEN_HINT_LENGTH,
 } from '../credentials.constants';
-import { CredentialsDatabase } from '../database/credentials-database';
 import { TokenCipher } from '../encryption/token-cipher';
 import { PostbackSecretsService } from '../postbacks/postback-secrets.service';
 import { RateLimitRepository } from '../rate-limit/rate-limit.repository';
-import { RetryLaterException } from '../rate-limit/retry-later.exception';
-import { SyncMode, SyncRequestsRepository } from '../sync-requests/sync-requests.repository';
-import { ConnectionRow, ConnectionsRepository } from './connections.repository';
+import { SyncMode } from '../sync-requests/sync-request.entity';
+import { SyncRequestsRepository } from '../sync-requests/sync-requests.repository';
+import { Connection } from './connection.entity';
+import { ConnectionsRepository } from './connections.repository';
 import { IntegrationStatusDto } from './dto/integration-status.dto';
 
 type PendingEvent =
@@ -61,7 +62,7 @@ export class ConnectionsService {
   private readonly syncIntervalMs: number;
 
   constructor(
-    private readonly db: CredentialsDatabase,
+    private readonly em: EntityManager,
     private readonly connections: ConnectionsRepository,
     private readonly audit: AuditRepository,
     private readonly rateLimits: RateLimitRepository,
@@ -102,14 +103,16 @@ export class ConnectionsService {
     const fingerprint = tokenFingerprint(token);
     await this.verify(user, token, hint, fingerprint);
 
-    const { row, event, previousStatus } = await this.db.transaction(async (trx) => {
-      await this.connections.ensure(user.orgId, randomUUID(), now, trx);
-      const current = (await this.connections.findForUpdate(user.orgId, trx))!;
-      const reconnect = current.status === 'disconnected';
+    const { row, event, previousStatus } = await this.em.transactional(async (em) => {
+      await this.connections.ensure(user.orgId, randomUUID(), now, em);
+      const current = (await this.connections.findForUpdate(user.orgId, em))!;
+      // Read before the re-read below refreshes this same (identity-mapped) entity.
+      const previousStatus = current.status;
+      const reconnect = previousStatus === 'disconnected';
       const encrypted = this.cipher.encrypt(token, { tenantId: user.orgId, connectionId: current.id });
       await this.connections.storeToken(
         { tenantId: user.orgId, connectionId: current.id, encrypted, hint, now, reconnect },
-        trx,
+        em,
       );
       await this.audit.record(
         {
@@ -121,7 +124,7 @@ export class ConnectionsService {
           correlationId: currentCorrelationId(),
           occurredAt: now,
         },
-        trx,
+        em,
       );
       // Credentials picks the first run's id, so a POST /sync right after answers a run that really happens.
       const syncRunId = randomUUID();
@@ -134,10 +137,10 @@ export class ConnectionsService {
           reason: reconnect ? 'connected' : 'rotated',
           requestedAt: now,
         },
-        trx,
+        em,
       );
-      await this.connections.setPendingSync(user.orgId, current.id, syncRunId, now, trx);
-      if (await this.postbackSecrets.ensure({ tenantId: user.orgId, connectionId: current.id }, trx))
+      await this.connections.setPendingSync(user.orgId, current.id, syncRunId, now, em);
+      if (await this.postbackSecrets.ensure({ tenantId: user.orgId, connectionId: current.id }, em))
         await this.audit.record(
           {
             tenantId: user.orgId,
@@ -147,7 +150,7 @@ export class ConnectionsService {
             correlationId: currentCorrelationId(),
             occurredAt: now,
           },
-          trx,
+          em,
         );
       const pending: PendingEvent = reconnect
         ? {
@@ -171,9 +174,9 @@ export class ConnectionsService {
             },
           };
       return {
-        row: (await this.connections.find(user.orgId, trx))!,
+        row: (await this.connections.find(user.orgId, em))!,
         event: pending,
-        previousStatus: current.status,
+        previousStatus,
       };
     });
 
@@ -199,13 +202,13 @@ export class ConnectionsService {
 
   public async disconnect(user: AuthenticatedUser): Promise<void> {
     const now = new Date();
-    const disconnected = await this.db.transaction(async (trx) => {
-      const current = await this.connections.findForUpdate(user.orgId, trx);
+    const disconnected = await this.em.transactional(async (em) => {
+      const current = await this.connections.findForUpdate(user.orgId, em);
       if (!current)
         throw new NotFoundException('This organisation has not connected PartnerStack; nothing to disconnect.');
       if (current.status === 'disconnected') return undefined;
-      await this.connections.destroyToken(user.orgId, current.id, now, trx);
-      await this.requests.failOpen(user.orgId, current.id, now, trx);
+      await this.connections.destroyToken(user.orgId, current.id, now, em);
+      await this.requests.failOpen(user.orgId, current.id, now, em);
       await this.audit.record(
         {
           tenantId: user.orgId,
@@ -216,9 +219,9 @@ export class ConnectionsService {
           correlationId: currentCorrelationId(),
           occurredAt: now,
         },
-        trx,
+        em,
       );
-      if (await this.postbackSecrets.revoke({ tenantId: user.orgId, connectionId: current.id }, trx))
+      if (await this.postbackSecrets.revoke({ tenantId: user.orgId, connectionId: current.id }, em))
         await this.audit.record(
           {
             tenantId: user.orgId,
@@ -229,7 +232,7 @@ export class ConnectionsService {
             correlationId: currentCorrelationId(),
             occurredAt: now,
           },
-          trx,
+          em,
         );
       return current;
     });
@@ -249,8 +252,8 @@ export class ConnectionsService {
    */
   public async requestSync(user: AuthenticatedUser, mode: SyncMode = 'incremental'): Promise<{ syncRunId: string }> {
     const now = new Date();
-    const outcome = await this.db.transaction(async (trx) => {
-      const current = await this.connections.findForUpdate(user.orgId, trx);
+    const outcome = await this.em.transactional(async (em) => {
+      const current = await this.connections.findForUpdate(user.orgId, em);
       if (!current)
         throw new NotFoundException('This organisation has not connected PartnerStack yet; PUT a token first.');
       if (current.status !== 'connected') {
@@ -262,11 +265,11 @@ export class ConnectionsService {
       }
       const staleBefore = new Date(now.getTime() - PENDING_SYNC_STALE_MS);
       if (mode === 'full') {
-        const pendingFull = await this.requests.pendingFull(user.orgId, current.id, staleBefore, trx);
+        const pendingFull = await this.requests.pendingFull(user.orgId, current.id, staleBefore, em);
         if (pendingFull) return { syncRunId: pendingFull.id, connectionId: current.id, fresh: false };
         const verdict = await this.rateLimits.cooldown(
           { tenantId: user.orgId, action: 'full-sync', intervalSeconds: FULL_SYNC_COOLDOWN_SECONDS, now },
-          trx,
+          em,
         );
         if (!verdict.allowed)
           throw new RetryLaterException(
@@ -283,9 +286,9 @@ export class ConnectionsService {
       const syncRunId = randomUUID();
       await this.requests.create(
         { id: syncRunId, tenantId: user.orgId, connectionId: current.id, mode, reason: 'manual', requestedAt: now },
-        trx,
+        em,
       );
-      await this.connections.setPendingSync(user.orgId, current.id, syncRunId, now, trx);
+      await this.connections.setPendingSync(user.orgId, current.id, syncRunId, now, em);
       await this.audit.record(
         {
           tenantId: user.orgId,
@@ -296,7 +299,7 @@ export class ConnectionsService {
           correlationId: currentCorrelationId(),
           occurredAt: now,
         },
-        trx,
+        em,
       );
       return { syncRunId, connectionId: current.id, fresh: true };
     });
@@ -313,14 +316,14 @@ export class ConnectionsService {
   /** A new postback URL; the old one stops matching at commit (PartnerStack must be given the new one). */
   public async rotatePostbackUrl(user: AuthenticatedUser): Promise<{ postbackUrl: string }> {
     const now = new Date();
-    const owner = await this.db.transaction(async (trx) => {
-      const current = await this.connections.findForUpdate(user.orgId, trx);
+    const owner = await this.em.transactional(async (em) => {
+      const current = await this.connections.findForUpdate(user.orgId, em);
       if (!current)
         throw new NotFoundException('This organisation has not connected PartnerStack yet; PUT a token first.');
       if (current.status === 'disconnected')
         throw new ConflictException('PartnerStack is disconnected; PUT a token to get a postback URL.');
       const connectionOwner = { tenantId: user.orgId, connectionId: current.id };
-      await this.postbackSecrets.issue(connectionOwner, trx);
+      await this.postbackSecrets.issue(connectionOwner, em);
       await this.audit.record(
         {
           tenantId: user.orgId,
@@ -330,7 +333,7 @@ export class ConnectionsService {
           correlationId: currentCorrelationId(),
           occurredAt: now,
         },
-        trx,
+        em,
       );
       return connectionOwner;
     });
@@ -378,11 +381,7 @@ export class ConnectionsService {
   }
 
   /** The postback URL is a credential (anyone holding it can trigger syncs): shown to admins only. */
-  private async toStatus(
-    row: ConnectionRow,
-    user: AuthenticatedUser,
-    syncRunId?: string,
-  ): Promise<IntegrationStatusDto> {
+  private async toStatus(row: Connection, user: AuthenticatedUser, syncRunId?: string): Promise<IntegrationStatusDto> {
     const iso = (value: Date | null) => (value ? value.toISOString() : null);
     const owner = { tenantId: row.tenantId, connectionId: row.id };
     const [requested, postbackUrl] = await Promise.all([
@@ -432,7 +431,7 @@ export class ConnectionsService {
   }
 
   /** What sync reported; until it reports, one interval after the last start (a first sync starts at connect). */
-  private nextSyncAt(row: ConnectionRow): Date | null {
+  private nextSyncAt(row: Connection): Date | null {
     if (row.status !== 'connected') return null;
     if (row.nextSyncAt) return row.nextSyncAt;
     // The first sync a PUT asks for (requested in the same transaction that stored the token) keeps the estimate

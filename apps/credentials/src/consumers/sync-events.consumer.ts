@@ -1,3 +1,4 @@
+import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable, Logger } from '@nestjs/common';
 
 import { MessageOf } from '@pp/contracts';
@@ -5,7 +6,6 @@ import { MessagePublisher, OnMessage } from '@pp/messaging';
 
 import { AuditRepository } from '../audit/audit.repository';
 import { ConnectionsRepository } from '../connections/connections.repository';
-import { CredentialsDatabase } from '../database/credentials-database';
 import { SyncRequestsRepository } from '../sync-requests/sync-requests.repository';
 
 /**
@@ -15,7 +15,7 @@ import { SyncRequestsRepository } from '../sync-requests/sync-requests.repositor
 @Injectable()
 export class SyncRunStartedConsumer {
   constructor(
-    private readonly db: CredentialsDatabase,
+    private readonly em: EntityManager,
     private readonly connections: ConnectionsRepository,
     private readonly requests: SyncRequestsRepository,
   ) {}
@@ -24,14 +24,14 @@ export class SyncRunStartedConsumer {
   public async handle(message: MessageOf<'sync.run.started'>): Promise<void> {
     const { connectionId, syncRunId, startedAt } = message.payload;
     const { tenantId } = message;
-    await this.db.transaction(async (trx) => {
-      if (!(await this.connections.lockById(tenantId, connectionId, trx))) return;
+    await this.em.transactional(async (em) => {
+      if (!(await this.connections.lockById(tenantId, connectionId, em))) return;
       await this.connections.recordRunStarted(
         { tenantId, connectionId, syncRunId, startedAt: new Date(startedAt) },
-        trx,
+        em,
       );
-      await this.requests.runStarted({ tenantId, connectionId, runId: syncRunId }, trx);
-      await this.connections.clearSettledPending(tenantId, connectionId, trx);
+      await this.requests.runStarted({ tenantId, connectionId, runId: syncRunId }, em);
+      await this.connections.clearSettledPending(tenantId, connectionId, em);
     });
   }
 }
@@ -39,7 +39,7 @@ export class SyncRunStartedConsumer {
 @Injectable()
 export class SyncRunFinishedConsumer {
   constructor(
-    private readonly db: CredentialsDatabase,
+    private readonly em: EntityManager,
     private readonly connections: ConnectionsRepository,
     private readonly requests: SyncRequestsRepository,
   ) {}
@@ -49,8 +49,8 @@ export class SyncRunFinishedConsumer {
     const { payload, tenantId } = message;
     const { connectionId } = payload;
     const finishedAt = new Date(payload.finishedAt);
-    await this.db.transaction(async (trx) => {
-      const current = await this.connections.lockById(tenantId, connectionId, trx);
+    await this.em.transactional(async (em) => {
+      const current = await this.connections.lockById(tenantId, connectionId, em);
       if (!current) return;
       await this.connections.recordRunFinished(
         {
@@ -64,19 +64,19 @@ export class SyncRunFinishedConsumer {
           error: payload.error,
           nextSyncAt: payload.nextSyncAt ? new Date(payload.nextSyncAt) : null,
         },
-        trx,
+        em,
       );
       if (payload.freshness)
         await this.connections.recordFreshness(
           { tenantId, connectionId, finishedAt, freshness: payload.freshness },
           current,
-          trx,
+          em,
         );
       await this.requests.runFinished(
         { tenantId, connectionId, runId: payload.syncRunId, status: payload.status, finishedAt },
-        trx,
+        em,
       );
-      await this.connections.clearSettledPending(tenantId, connectionId, trx);
+      await this.connections.clearSettledPending(tenantId, connectionId, em);
     });
   }
 }
@@ -85,7 +85,7 @@ export class SyncRunFinishedConsumer {
 @Injectable()
 export class SyncRunMergedConsumer {
   constructor(
-    private readonly db: CredentialsDatabase,
+    private readonly em: EntityManager,
     private readonly connections: ConnectionsRepository,
     private readonly requests: SyncRequestsRepository,
   ) {}
@@ -94,10 +94,10 @@ export class SyncRunMergedConsumer {
   public async handle(message: MessageOf<'sync.run.merged'>): Promise<void> {
     const { connectionId, syncRunId, mergedIntoSyncRunId } = message.payload;
     const { tenantId } = message;
-    await this.db.transaction(async (trx) => {
-      if (!(await this.connections.lockById(tenantId, connectionId, trx))) return;
-      await this.requests.merged({ tenantId, connectionId, runId: syncRunId, intoRunId: mergedIntoSyncRunId }, trx);
-      await this.connections.clearSettledPending(tenantId, connectionId, trx);
+    await this.em.transactional(async (em) => {
+      if (!(await this.connections.lockById(tenantId, connectionId, em))) return;
+      await this.requests.merged({ tenantId, connectionId, runId: syncRunId, intoRunId: mergedIntoSyncRunId }, em);
+      await this.connections.clearSettledPending(tenantId, connectionId, em);
     });
   }
 }

@@ -1,6 +1,10 @@
-import { Client } from 'pg';
+import { LockMode, MikroORM, raw } from '@mikro-orm/core';
+import { EntityManager, PostgreSqlDriver } from '@mikro-orm/postgresql';
 
-import { EncryptedToken, SecretPurpose, TokenCipher } from './token-cipher';
+import { ConnectionToken } from '../connections/connection-token.entity';
+import { CREDENTIALS_ENTITIES } from '../database/credentials-entities';
+import { PostbackSecret } from '../postbacks/postback-secret.entity';
+import { SecretPurpose, TokenCipher } from './token-cipher';
 
 export interface ReencryptionReport {
   reencrypted: number;
@@ -14,10 +18,10 @@ export interface ReencryptionReport {
 
 const BATCH = 100;
 
-/** The tables holding ciphertext under CREDENTIALS_ENCRYPTION_KEYS, and what each row holds. */
-const ENCRYPTED_TABLES: { table: string; purpose: SecretPurpose }[] = [
-  { table: 'credentials.connection_token', purpose: 'token' },
-  { table: 'credentials.postback_secret', purpose: 'postback-secret' },
+/** The entities holding ciphertext under CREDENTIALS_ENCRYPTION_KEYS, and what each row holds. */
+const ENCRYPTED_SECRETS: { entity: typeof ConnectionToken | typeof PostbackSecret; purpose: SecretPurpose }[] = [
+  { entity: ConnectionToken, purpose: 'token' },
+  { entity: PostbackSecret, purpose: 'postback-secret' },
 ];
 
 /**
@@ -26,65 +30,61 @@ const ENCRYPTED_TABLES: { table: string; purpose: SecretPurpose }[] = [
  * failures, the old keys can be removed from CREDENTIALS_ENCRYPTION_KEYS.
  */
 export async function reencryptStoredTokens(databaseUrl: string, cipher: TokenCipher): Promise<ReencryptionReport> {
-  const client = new Client({ connectionString: databaseUrl });
-  await client.connect();
+  const orm = await MikroORM.init<PostgreSqlDriver>({
+    driver: PostgreSqlDriver,
+    clientUrl: databaseUrl,
+    entities: CREDENTIALS_ENTITIES,
+    forceUtcTimezone: true,
+    pool: { min: 0, max: 1 },
+    debug: false,
+  });
   const report: ReencryptionReport = { reencrypted: 0, alreadyCurrent: 0, failed: [] };
   try {
-    for (const { table, purpose } of ENCRYPTED_TABLES) await reencryptTable(client, cipher, table, purpose, report);
-  } catch (error) {
-    await client.query('rollback').catch(() => undefined);
-    throw error;
+    for (const { entity, purpose } of ENCRYPTED_SECRETS) await reencryptAll(orm.em, cipher, entity, purpose, report);
   } finally {
-    await client.end();
+    await orm.close(true);
   }
   return report;
 }
 
-async function reencryptTable(
-  client: Client,
+async function reencryptAll(
+  em: EntityManager,
   cipher: TokenCipher,
-  table: string,
+  entity: typeof ConnectionToken | typeof PostbackSecret,
   purpose: SecretPurpose,
   report: ReencryptionReport,
 ): Promise<void> {
   const skipped: string[] = [];
-  const current = await client.query<{ count: string }>(`select count(*) from ${table} where key_id = $1`, [
-    cipher.currentKeyId,
-  ]);
-  report.alreadyCurrent += Number(current.rows[0].count);
-  for (;;) {
-    await client.query('begin');
-    const { rows } = await client.query<EncryptedToken & { connectionId: string; tenantId: string }>(
-      `select connection_id as "connectionId", tenant_id as "tenantId", key_id as "keyId", nonce, ciphertext
-       from ${table}
-       where key_id <> $1 and not (connection_id = any($2::uuid[]))
-       order by connection_id limit $3 for update skip locked`,
-      [cipher.currentKeyId, skipped, BATCH],
-    );
-    if (rows.length === 0) {
-      await client.query('commit');
-      return;
-    }
-    for (const row of rows) {
-      const owner = { tenantId: row.tenantId, connectionId: row.connectionId };
-      try {
-        const next = cipher.encrypt(cipher.decrypt(row, owner, purpose), owner, purpose);
-        await client.query(
-          `update ${table} set key_id = $1, nonce = $2, ciphertext = $3, encrypted_at = now()
-           where connection_id = $4 and key_id = $5`,
-          [next.keyId, next.nonce, next.ciphertext, row.connectionId, row.keyId],
-        );
-        report.reencrypted++;
-      } catch (error) {
-        skipped.push(row.connectionId);
-        report.failed.push({
-          connectionId: row.connectionId,
-          keyId: row.keyId,
-          kind: purpose,
-          reason: error instanceof Error ? error.message : 'unknown error',
-        });
+  report.alreadyCurrent += await em.fork().count(entity, { keyId: cipher.currentKeyId });
+  // One batch a transaction; rows another run holds are skipped, rows that will not decrypt are not retried.
+  while (
+    await em.fork().transactional(async (batch) => {
+      const rows = await batch.find(
+        entity,
+        { keyId: { $ne: cipher.currentKeyId }, connectionId: { $nin: skipped } },
+        { orderBy: { connectionId: 'asc' }, limit: BATCH, lockMode: LockMode.PESSIMISTIC_PARTIAL_WRITE },
+      );
+      for (const row of rows) {
+        const owner = { tenantId: row.tenantId, connectionId: row.connectionId };
+        try {
+          const next = cipher.encrypt(cipher.decrypt(row, owner, purpose), owner, purpose);
+          await batch.nativeUpdate(
+            entity,
+            { connectionId: row.connectionId, keyId: row.keyId },
+            { ...next, encryptedAt: raw('now()') },
+          );
+          report.reencrypted++;
+        } catch (error) {
+          skipped.push(row.connectionId);
+          report.failed.push({
+            connectionId: row.connectionId,
+            keyId: row.keyId,
+            kind: purpose,
+            reason: error instanceof Error ? error.message : 'unknown error',
+          });
+        }
       }
-    }
-    await client.query('commit');
-  }
+      return rows.length > 0;
+    })
+  );
 }

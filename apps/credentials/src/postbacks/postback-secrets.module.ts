@@ -1,11 +1,10 @@
 import { Module } from '@nestjs/common';
 
-import { DatabaseModule } from '../database/database.module';
 import { EncryptionModule } from '../encryption/encryption.module';
 import { PostbackSecretsService } from './postback-secrets.service';
 
 @Module({
-  imports: [DatabaseModule, EncryptionModule],
+  imports: [EncryptionModule],
   providers: [PostbackSecretsService],
   exports: [PostbackSecretsService],
 })

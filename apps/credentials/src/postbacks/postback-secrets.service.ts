@@ -1,11 +1,18 @@
 import { createHash, randomBytes } from 'node:crypto';
 
+import { raw } from '@mikro-orm/core';
+import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 
 import { POSTBACK_PATH_PREFIX, POSTBACK_SECRET_BYTES } from '../credentials.constants';
-import { CredentialsDatabase, Transaction } from '../database/credentials-database';
-import { EncryptedToken, TokenCipher, TokenOwner } from '../encryption/token-cipher';
+import { TokenCipher, TokenOwner } from '../encryption/token-cipher';
+import { PostbackSecret } from './postback-secret.entity';
+
+/** The row's key, and nothing else a caller's owner object may carry. */
+function rowOf(owner: TokenOwner): TokenOwner {
+  return { tenantId: owner.tenantId, connectionId: owner.connectionId };
+}
 
 function lookupHash(secret: string): Buffer {
   return createHash('sha256').update(secret, 'utf8').digest();
@@ -20,7 +27,7 @@ export class PostbackSecretsService {
   private readonly baseUrl: string;
 
   constructor(
-    private readonly db: CredentialsDatabase,
+    private readonly em: EntityManager,
     private readonly cipher: TokenCipher,
     config: ConfigService,
   ) {
@@ -28,50 +35,35 @@ export class PostbackSecretsService {
   }
 
   /** A fresh secret, replacing any previous one: the old URL stops matching when the transaction commits. */
-  public async issue(owner: TokenOwner, trx: Transaction): Promise<void> {
+  public async issue(owner: TokenOwner, em: EntityManager): Promise<void> {
     const secret = randomBytes(POSTBACK_SECRET_BYTES).toString('base64url');
     const encrypted = this.cipher.encrypt(secret, owner, 'postback-secret');
-    await this.db.query(
-      `insert into credentials.postback_secret (connection_id, tenant_id, lookup_hash, key_id, nonce, ciphertext)
-       values (?, ?, ?, ?, ?, ?)
-       on conflict (connection_id) do update set lookup_hash = excluded.lookup_hash, key_id = excluded.key_id,
-         nonce = excluded.nonce, ciphertext = excluded.ciphertext, encrypted_at = now(), created_at = now()`,
-      [owner.connectionId, owner.tenantId, lookupHash(secret), encrypted.keyId, encrypted.nonce, encrypted.ciphertext],
-      trx,
-    );
+    const replacement = { lookupHash: lookupHash(secret), ...encrypted };
+    await em
+      .createQueryBuilder(PostbackSecret)
+      .insert({ ...rowOf(owner), ...replacement })
+      .onConflict('connectionId')
+      .merge({ ...replacement, encryptedAt: raw('now()'), createdAt: raw('now()') })
+      .execute();
   }
 
   /** Issues a secret unless the connection has one (a token rotation keeps the URL the agency configured). */
-  public async ensure(owner: TokenOwner, trx: Transaction): Promise<boolean> {
-    const existing = await this.db.one(
-      `select 1 from credentials.postback_secret where tenant_id = ? and connection_id = ?`,
-      [owner.tenantId, owner.connectionId],
-      trx,
-    );
-    if (existing) return false;
-    await this.issue(owner, trx);
+  public async ensure(owner: TokenOwner, em: EntityManager): Promise<boolean> {
+    if ((await em.count(PostbackSecret, rowOf(owner))) > 0) return false;
+    await this.issue(owner, em);
     return true;
   }
 
-  public async revoke(owner: TokenOwner, trx: Transaction): Promise<boolean> {
-    const rows = await this.db.query(
-      `delete from credentials.postback_secret where tenant_id = ? and connection_id = ? returning connection_id`,
-      [owner.tenantId, owner.connectionId],
-      trx,
-    );
-    return rows.length > 0;
+  public async revoke(owner: TokenOwner, em: EntityManager): Promise<boolean> {
+    return (await em.nativeDelete(PostbackSecret, rowOf(owner))) > 0;
   }
 
   /** The URL to paste into PartnerStack's dashboard, or null when there is none (or it no longer decrypts). */
   public async urlFor(owner: TokenOwner): Promise<string | null> {
-    const row = await this.db.one<EncryptedToken>(
-      `select key_id as "keyId", nonce, ciphertext from credentials.postback_secret
-       where tenant_id = ? and connection_id = ?`,
-      [owner.tenantId, owner.connectionId],
-    );
-    if (!row) return null;
+    const stored = await this.em.fork().findOne(PostbackSecret, rowOf(owner));
+    if (!stored) return null;
     try {
-      return `${this.baseUrl}${POSTBACK_PATH_PREFIX}${this.cipher.decrypt(row, owner, 'postback-secret')}`;
+      return `${this.baseUrl}${POSTBACK_PATH_PREFIX}${this.cipher.decrypt(stored, owner, 'postback-secret')}`;
     } catch {
       return null;
     }
@@ -79,10 +71,9 @@ export class PostbackSecretsService {
 
   /** The connection a presented secret belongs to, by its hash only. */
   public async ownerOf(secret: string): Promise<TokenOwner | undefined> {
-    return this.db.one<TokenOwner>(
-      `select tenant_id as "tenantId", connection_id as "connectionId" from credentials.postback_secret
-       where lookup_hash = ?`,
-      [lookupHash(secret)],
-    );
+    const stored = await this.em
+      .fork()
+      .findOne(PostbackSecret, { lookupHash: lookupHash(secret) }, { fields: ['tenantId', 'connectionId'] });
+    return stored ? { tenantId: stored.tenantId, connectionId: stored.connectionId } : undefined;
   }
 }

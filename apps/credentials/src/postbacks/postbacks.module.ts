@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
 
 import { ConnectionsModule } from '../connections/connections.module';
-import { DatabaseModule } from '../database/database.module';
 import { SyncRequestsModule } from '../sync-requests/sync-requests.module';
 import { PostbackDebounceJob } from './postback-debounce.job';
 import { PostbackSecretsModule } from './postback-secrets.module';
@@ -9,7 +8,7 @@ import { PostbacksController } from './postbacks.controller';
 import { PostbacksService } from './postbacks.service';
 
 @Module({
-  imports: [DatabaseModule, ConnectionsModule, SyncRequestsModule, PostbackSecretsModule],
+  imports: [ConnectionsModule, SyncRequestsModule, PostbackSecretsModule],
   controllers: [PostbacksController],
   providers: [PostbacksService, PostbackDebounceJob],
 })

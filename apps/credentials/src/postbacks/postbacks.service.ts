@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
+import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 
@@ -7,9 +8,8 @@ import { MessagePublisher } from '@pp/messaging';
 
 import { ConnectionsRepository } from '../connections/connections.repository';
 import { POSTBACK_CALLS_PER_MINUTE } from '../credentials.constants';
-import { CredentialsDatabase, Transaction } from '../database/credentials-database';
 import { RateLimitRepository } from '../rate-limit/rate-limit.repository';
-import { RetryLaterException } from '../rate-limit/retry-later.exception';
+import { RetryLaterException } from '@pp/observability';
 import { SyncRequestsRepository } from '../sync-requests/sync-requests.repository';
 import { PostbackSecretsService } from './postback-secrets.service';
 
@@ -24,7 +24,7 @@ export class PostbacksService {
   private readonly debounceMs: number;
 
   constructor(
-    private readonly db: CredentialsDatabase,
+    private readonly em: EntityManager,
     private readonly secrets: PostbackSecretsService,
     private readonly connections: ConnectionsRepository,
     private readonly requests: SyncRequestsRepository,
@@ -52,8 +52,8 @@ export class PostbacksService {
         verdict.retryAfterSeconds,
         new Date(now.getTime() + verdict.retryAfterSeconds * 1000),
       );
-    const outcome = await this.db.transaction(async (trx): Promise<{ syncRunId?: string; note: string }> => {
-      const current = await this.connections.lockById(owner.tenantId, owner.connectionId, trx);
+    const outcome = await this.em.transactional(async (em): Promise<{ syncRunId?: string; note: string }> => {
+      const current = await this.connections.lockById(owner.tenantId, owner.connectionId, em);
       if (current?.status !== 'connected') return { note: `ignored, the connection is ${current?.status}` };
       const last = current.postbackSyncRequestedAt;
       if (last && now.getTime() - last.getTime() < this.debounceMs) {
@@ -62,11 +62,11 @@ export class PostbacksService {
             owner.tenantId,
             owner.connectionId,
             new Date(last.getTime() + this.debounceMs),
-            trx,
+            em,
           );
         return { note: 'folded into the trailing postback sync' };
       }
-      const syncRunId = await this.requestSync(owner, now, trx);
+      const syncRunId = await this.requestSync(owner, now, em);
       return { syncRunId, note: `sync run '${syncRunId}' requested` };
     });
     this.logger.log(`Postback for org '${owner.tenantId}': ${outcome.note}`);
@@ -76,10 +76,10 @@ export class PostbacksService {
   /** Every connection whose trailing sync is due, each taken under a skipped-if-locked row lock (safe across replicas). */
   public async publishDue(batch: number): Promise<number> {
     const now = new Date();
-    const taken = await this.db.transaction(async (trx) => {
-      const due = await this.connections.lockPostbackSyncsDue(now, batch, trx);
+    const taken = await this.em.transactional(async (em) => {
+      const due = await this.connections.lockPostbackSyncsDue(now, batch, em);
       const requested: { tenantId: string; connectionId: string; syncRunId: string }[] = [];
-      for (const owner of due) requested.push({ ...owner, syncRunId: await this.requestSync(owner, now, trx) });
+      for (const owner of due) requested.push({ ...owner, syncRunId: await this.requestSync(owner, now, em) });
       return requested;
     });
     for (const { syncRunId, ...owner } of taken) {
@@ -92,15 +92,15 @@ export class PostbacksService {
   private async requestSync(
     owner: { tenantId: string; connectionId: string },
     now: Date,
-    trx: Transaction,
+    em: EntityManager,
   ): Promise<string> {
     const syncRunId = randomUUID();
     await this.requests.create(
       { id: syncRunId, ...owner, mode: 'incremental', reason: 'postback', requestedAt: now },
-      trx,
+      em,
     );
-    await this.connections.setPendingSync(owner.tenantId, owner.connectionId, syncRunId, now, trx);
-    await this.connections.markPostbackSyncRequested(owner.tenantId, owner.connectionId, now, trx);
+    await this.connections.setPendingSync(owner.tenantId, owner.connectionId, syncRunId, now, em);
+    await this.connections.markPostbackSyncRequested(owner.tenantId, owner.connectionId, now, em);
     return syncRunId;
   }
 

@@ -1,43 +1,24 @@
+import { raw } from '@mikro-orm/core';
+import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 
-import { SYNC_MODES, SYNC_REASONS } from '@pp/contracts';
-
-import { CredentialsDatabase, Transaction } from '../database/credentials-database';
-import { SyncRunStatus } from '../connections/connections.repository';
-
-export type SyncRequestStatus = 'queued' | SyncRunStatus;
-export type SyncMode = (typeof SYNC_MODES)[number];
-export type SyncReason = (typeof SYNC_REASONS)[number];
-
-export interface SyncRequestRow {
-  id: string;
-  mode: SyncMode;
-  reason: SyncReason;
-  runId: string;
-  status: SyncRequestStatus;
-  requestedAt: Date;
-  finishedAt: Date | null;
-}
-
-const COLUMNS = `id, mode, reason, run_id as "runId", status, requested_at as "requestedAt", finished_at as "finishedAt"`;
-
-function toRow(raw: Record<string, unknown> | undefined): SyncRequestRow | undefined {
-  if (!raw) return undefined;
-  return {
-    ...(raw as unknown as SyncRequestRow),
-    requestedAt: new Date(raw.requestedAt as string),
-    finishedAt: raw.finishedAt ? new Date(raw.finishedAt as string) : null,
-  };
-}
+import { SyncRunStatus } from '../connections/connection.entity';
+import { CredentialsDatabase } from '../database/credentials-database';
+import { SyncMode, SyncReason, SyncRequest } from './sync-request.entity';
+import { SyncRunReport } from './sync-run-report.entity';
 
 /**
  * The run ids credentials handed out and what became of each: the run it is, or was merged into, and that run's
- * outcome. Updated from sync's events in any order: each handler runs under the connection's row lock, and run
- * outcomes are kept (sync_run_report) so a merge arriving after its target finished still settles.
+ * outcome. Updated from sync's events in any order: each handler runs under the connection's row lock (its `em` is
+ * that transaction's), and run outcomes are kept (sync_run_report) so a merge arriving after its target finished
+ * still settles.
  */
 @Injectable()
 export class SyncRequestsRepository {
-  constructor(private readonly db: CredentialsDatabase) {}
+  constructor(
+    private readonly em: EntityManager,
+    private readonly db: CredentialsDatabase,
+  ) {}
 
   public async create(
     input: {
@@ -48,34 +29,19 @@ export class SyncRequestsRepository {
       reason: SyncReason;
       requestedAt: Date;
     },
-    trx: Transaction,
+    em: EntityManager,
   ): Promise<void> {
-    await this.db.query(
-      `insert into credentials.sync_request (id, tenant_id, connection_id, mode, reason, run_id, status, requested_at)
-       values (?, ?, ?, ?, ?, ?, 'queued', ?)`,
-      [input.id, input.tenantId, input.connectionId, input.mode, input.reason, input.id, input.requestedAt],
-      trx,
-    );
+    await em.insert(SyncRequest, { ...input, runId: input.id, status: 'queued', finishedAt: null });
   }
 
-  public async latest(tenantId: string, connectionId: string, trx?: Transaction): Promise<SyncRequestRow | undefined> {
-    return toRow(
-      await this.db.one<Record<string, unknown>>(
-        `select ${COLUMNS} from credentials.sync_request where tenant_id = ? and connection_id = ?
-         order by requested_at desc, id desc limit 1`,
-        [tenantId, connectionId],
-        trx,
-      ),
-    );
+  public async latest(tenantId: string, connectionId: string): Promise<SyncRequest | null> {
+    return this.em
+      .fork()
+      .findOne(SyncRequest, { tenantId, connectionId }, { orderBy: { requestedAt: 'desc', id: 'desc' } });
   }
 
-  public async find(tenantId: string, connectionId: string, id: string): Promise<SyncRequestRow | undefined> {
-    return toRow(
-      await this.db.one<Record<string, unknown>>(
-        `select ${COLUMNS} from credentials.sync_request where tenant_id = ? and connection_id = ? and id = ?`,
-        [tenantId, connectionId, id],
-      ),
-    );
+  public async find(tenantId: string, connectionId: string, id: string): Promise<SyncRequest | null> {
+    return this.em.fork().findOne(SyncRequest, { tenantId, connectionId, id });
   }
 
   /** The newest full request not started yet and asked for after `since`, if any. */
@@ -83,95 +49,77 @@ export class SyncRequestsRepository {
     tenantId: string,
     connectionId: string,
     since: Date,
-    trx: Transaction,
-  ): Promise<SyncRequestRow | undefined> {
-    return toRow(
-      await this.db.one<Record<string, unknown>>(
-        `select ${COLUMNS} from credentials.sync_request
-         where tenant_id = ? and connection_id = ? and mode = 'full' and status = 'queued' and requested_at > ?
-         order by requested_at desc, id desc limit 1`,
-        [tenantId, connectionId, since],
-        trx,
-      ),
+    em: EntityManager,
+  ): Promise<SyncRequest | null> {
+    return em.findOne(
+      SyncRequest,
+      { tenantId, connectionId, mode: 'full', status: 'queued', requestedAt: { $gt: since } },
+      { orderBy: { requestedAt: 'desc', id: 'desc' }, refresh: true },
     );
   }
 
   public async runStarted(
     input: { tenantId: string; connectionId: string; runId: string },
-    trx: Transaction,
+    em: EntityManager,
   ): Promise<void> {
-    await this.db.query(
-      `insert into credentials.sync_run_report (connection_id, run_id, tenant_id, status) values (?, ?, ?, 'running')
-       on conflict (connection_id, run_id) do nothing`,
-      [input.connectionId, input.runId, input.tenantId],
-      trx,
-    );
-    await this.db.query(
-      `update credentials.sync_request set status = 'running'
-       where tenant_id = ? and connection_id = ? and run_id = ? and status = 'queued'`,
-      [input.tenantId, input.connectionId, input.runId],
-      trx,
-    );
+    const { tenantId, connectionId, runId } = input;
+    await em
+      .createQueryBuilder(SyncRunReport)
+      .insert({ connectionId, runId, tenantId, status: 'running', finishedAt: null })
+      .onConflict(['connectionId', 'runId'])
+      .ignore()
+      .execute();
+    await em.nativeUpdate(SyncRequest, { tenantId, connectionId, runId, status: 'queued' }, { status: 'running' });
   }
 
   public async runFinished(
     input: { tenantId: string; connectionId: string; runId: string; status: SyncRunStatus; finishedAt: Date },
-    trx: Transaction,
+    em: EntityManager,
   ): Promise<void> {
-    await this.db.query(
-      `insert into credentials.sync_run_report (connection_id, run_id, tenant_id, status, finished_at)
-       values (?, ?, ?, ?, ?)
-       on conflict (connection_id, run_id) do update set status = excluded.status, finished_at = excluded.finished_at,
-         reported_at = now()`,
-      [input.connectionId, input.runId, input.tenantId, input.status, input.finishedAt],
-      trx,
-    );
-    await this.db.query(
-      `update credentials.sync_request set status = ?, finished_at = ?
-       where tenant_id = ? and connection_id = ? and run_id = ? and status in ('queued', 'running')`,
-      [input.status, input.finishedAt, input.tenantId, input.connectionId, input.runId],
-      trx,
+    const { tenantId, connectionId, runId, status, finishedAt } = input;
+    await em
+      .createQueryBuilder(SyncRunReport)
+      .insert({ connectionId, runId, tenantId, status, finishedAt, reportedAt: raw('now()') })
+      .onConflict(['connectionId', 'runId'])
+      .merge(['status', 'finishedAt', 'reportedAt'])
+      .execute();
+    await em.nativeUpdate(
+      SyncRequest,
+      { tenantId, connectionId, runId, status: { $in: ['queued', 'running'] } },
+      { status, finishedAt },
     );
   }
 
-  /** The request (and anything already merged into it) now follows the target run, taking its outcome if known. */
+  /**
+   * The request (and anything already merged into it) now follows the target run, taking its outcome if known.
+   * The caller holds the connection's lock, which every writer of its run reports holds too.
+   */
   public async merged(
     input: { tenantId: string; connectionId: string; runId: string; intoRunId: string },
-    trx: Transaction,
+    em: EntityManager,
   ): Promise<void> {
-    await this.db.query(
-      `update credentials.sync_request r set run_id = ?,
-         status = coalesce(report.status, 'queued'), finished_at = report.finished_at
-       from (select 1) one
-         left join credentials.sync_run_report report on report.connection_id = ? and report.run_id = ?
-       where r.tenant_id = ? and r.connection_id = ? and (r.id = ? or r.run_id = ?)
-         and r.status in ('queued', 'running')`,
-      [
-        input.intoRunId,
-        input.connectionId,
-        input.intoRunId,
-        input.tenantId,
-        input.connectionId,
-        input.runId,
-        input.runId,
-      ],
-      trx,
+    const { tenantId, connectionId, runId, intoRunId } = input;
+    const target = await em.findOne(SyncRunReport, { connectionId, runId: intoRunId }, { refresh: true });
+    await em.nativeUpdate(
+      SyncRequest,
+      { tenantId, connectionId, $or: [{ id: runId }, { runId }], status: { $in: ['queued', 'running'] } },
+      { runId: intoRunId, status: target?.status ?? 'queued', finishedAt: target?.finishedAt ?? null },
     );
   }
 
   /** Requests that will never run now that the token is gone. */
-  public async failOpen(tenantId: string, connectionId: string, now: Date, trx: Transaction): Promise<void> {
-    await this.db.query(
-      `update credentials.sync_request set status = 'failed', finished_at = ?
-       where tenant_id = ? and connection_id = ? and status in ('queued', 'running')`,
-      [now, tenantId, connectionId],
-      trx,
+  public async failOpen(tenantId: string, connectionId: string, now: Date, em: EntityManager): Promise<void> {
+    await em.nativeUpdate(
+      SyncRequest,
+      { tenantId, connectionId, status: { $in: ['queued', 'running'] } },
+      { status: 'failed', finishedAt: now },
     );
   }
 
   /** Forgets run outcomes and requests older than `before`, except each connection's latest request (shown). */
   public async purgeBefore(before: Date): Promise<void> {
-    await this.db.query(`delete from credentials.sync_run_report where reported_at < ?`, [before]);
+    await this.em.fork().nativeDelete(SyncRunReport, { reportedAt: { $lt: before } });
+    // Set-based, with a correlated subquery: clearer as the SQL it is.
     await this.db.query(
       `delete from credentials.sync_request r where r.requested_at < ? and exists (
          select 1 from credentials.sync_request newer

@@ -1,6 +1,9 @@
 import { BadRequestException } from '@nestjs/common';
 
-import { createdRange, dayRange } from './list-query.dto';
+import { plainToInstance } from 'class-transformer';
+import { validate } from 'class-validator';
+
+import { createdRange, dayRange, ListQueryDto } from './list-query.dto';
 
 describe('list date ranges', () => {
   it('covers the whole `to` day when given as a date, and stops at the instant when given as a date-time', () => {
@@ -25,5 +28,15 @@ describe('list date ranges', () => {
     });
     expect(dayRange({})).toEqual({ fromDay: undefined, toDayExclusive: undefined });
     expect(() => dayRange({ from: '2026-01-01T10:00:00Z' })).toThrow(/date \(YYYY-MM-DD\)/);
+  });
+
+  it.each([
+    ['9999-12-31', false],
+    ['1969-12-31', false],
+    ['9998-12-31', true],
+    ['1970-01-01T00:00:00Z', true],
+  ])('accepts %s as a range bound: %s', async (value, accepted) => {
+    const errors = await validate(plainToInstance(ListQueryDto, { from: value, to: value }));
+    expect(errors.length === 0).toBe(accepted);
   });
 });

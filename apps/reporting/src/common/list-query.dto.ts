@@ -13,6 +13,14 @@ const booleanFlag = ({ value }: { value: unknown }) =>
       ? false
       : value;
 
+/**
+ * Years a `from`/`to` may name: a date past 9998 would overflow when `to` is widened to the next day, and PostgreSQL
+ * would answer a 500 for what is bad input.
+ */
+const SUPPORTED_YEAR = /^(19[7-9]\d|[2-8]\d{3}|9[0-8]\d{2}|99[0-8]\d|999[0-8])-/;
+const supportedYear = (field: string) =>
+  Matches(SUPPORTED_YEAR, { message: `${field} must be between 1970-01-01 and 9998-12-31` });
+
 /** Filters every report and list understands. */
 export class ScopeQueryDto {
   @ApiPropertyOptional({ description: 'Only this program (our id, as in /v1/programs)', format: 'uuid' })
@@ -23,6 +31,7 @@ export class ScopeQueryDto {
   @ApiPropertyOptional({ description: 'Created at or after (ISO date or date-time, UTC)', example: '2026-01-01' })
   @IsOptional()
   @IsISO8601({ strict: true })
+  @supportedYear('from')
   from?: string;
 
   @ApiPropertyOptional({
@@ -31,6 +40,7 @@ export class ScopeQueryDto {
   })
   @IsOptional()
   @IsISO8601({ strict: true })
+  @supportedYear('to')
   to?: string;
 
   @ApiPropertyOptional({ description: 'Include records PartnerStack no longer returns', default: false })

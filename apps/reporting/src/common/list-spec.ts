@@ -1,5 +1,4 @@
 import { BadRequestException, StreamableFile } from '@nestjs/common';
-import { QueryResultRow } from 'pg';
 
 import { csvFile, CsvColumn } from '../csv/csv';
 import { ReportingDatabase } from '../database/reporting-database.service';
@@ -18,7 +17,10 @@ import {
 } from '../pagination/keyset-cursor';
 import { createdRange, ListQueryDto, pageSize } from './list-query.dto';
 
-export type KeysetRow = QueryResultRow & { id: string; [CURSOR_VALUE_COLUMN]: string };
+export interface KeysetRow {
+  id: string;
+  [CURSOR_VALUE_COLUMN]: string;
+}
 
 /** How one resource is listed: its tables, columns, filters and both renderings (JSON item, CSV line). */
 export interface ListSpec<Q extends ListQueryDto, R extends KeysetRow, T> {

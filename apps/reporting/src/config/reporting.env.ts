@@ -1,13 +1,13 @@
 import { z } from 'zod';
 
-import { baseEnvSchema, corsOriginsSchema, DEVELOPMENT_JWT_SECRET, jwtSecretSchema, portSchema } from '@pp/config';
+import { baseEnvSchema, DEVELOPMENT_JWT_SECRET, jwtEnvShape, portSchema, restEnvShape } from '@pp/config';
 
 const days = (defaultDays: number) => z.coerce.number().int().min(1).max(3650).default(defaultDays);
 
 export const reportingEnvSchema = baseEnvSchema.extend({
   PORT: portSchema(3002),
-  JWT_SECRET: jwtSecretSchema,
-  CORS_ORIGINS: corsOriginsSchema,
+  ...jwtEnvShape,
+  ...restEnvShape,
   MISSED_REWARD_AFTER_DAYS: days(30),
   MISSED_REWARD_STUCK_DAYS: days(60),
   /** Connections the reporting pool may hold; each CSV export keeps one for its duration. */

@@ -1,10 +1,14 @@
 import { Global, Module } from '@nestjs/common';
 
-import { ReportingDatabase, ReportingDatabaseProbe } from './reporting-database.service';
+import { PersistenceModule } from '@pp/persistence';
+
+import { readerConnection, ReportingDatabase, ReportingSql } from './reporting-database.service';
 
 @Global()
 @Module({
-  providers: [ReportingDatabase, ReportingDatabaseProbe],
-  exports: [ReportingDatabase, ReportingDatabaseProbe],
+  // No entities: reporting reads the normalizer's tables with SQL, typed by @pp/domain's entity classes.
+  imports: [PersistenceModule.forRoot({ entities: [], connection: readerConnection })],
+  providers: [ReportingSql, ReportingDatabase],
+  exports: [ReportingDatabase, PersistenceModule],
 })
 export class DatabaseModule {}

@@ -4,11 +4,19 @@ import { TenantScope, TenantScopeError } from './tenant-scope';
 const scope = TenantScope.fromUser({ userId: 'u1', orgId: 'org_a', roles: [] });
 
 describe('tenant-scoped SQL', () => {
-  it('binds the tenant as $1 and every value after it', () => {
-    const query = sql`select r.id from ${table('rewards', 'r')} where ${and([tenant('r'), sql`r.status = ${'paid'}`])}`;
+  it('binds the tenant of every tenant predicate and every value, in order, as `?`', () => {
+    const query = sql`select r.id from ${table('rewards', 'r')} join ${table('referrals', 'c')} on c.id = r.referral_id and ${tenant('c')} where ${and([tenant('r'), sql`r.status = ${'paid'}`])}`;
     expect(compile(scope, query)).toEqual({
-      text: 'select r.id from domain.rewards r where (r.tenant_id = $1) and (r.status = $2)',
-      values: ['org_a', 'paid'],
+      text: 'select r.id from domain.rewards r join domain.referrals c on c.id = r.referral_id and c.tenant_id = ? where (r.tenant_id = ?) and (r.status = ?)',
+      values: ['org_a', 'org_a', 'paid'],
+    });
+  });
+
+  it('binds an array element by element and escapes a literal question mark', () => {
+    const query = sql`select 1 from ${table('rewards', 'r')} where ${tenant('r')} and r.raw ? 'key' and r.id = any(${['a', 'b']}::uuid[]) and r.id <> all(${[]}::uuid[])`;
+    expect(compile(scope, query)).toEqual({
+      text: "select 1 from domain.rewards r where r.tenant_id = ? and r.raw \\? 'key' and r.id = any(array[?, ?]::uuid[]) and r.id <> all(array[]::uuid[])",
+      values: ['org_a', 'a', 'b'],
     });
   });
 

@@ -64,7 +64,7 @@ export function table(name: string, alias: string): Sql {
   return new Sql([{ kind: 'table', table: identifier(name), alias: identifier(alias) }]);
 }
 
-/** `<alias>.tenant_id = $1`: the scope's tenant, always bound as the first parameter. */
+/** `<alias>.tenant_id = ?`, bound to the scope's tenant. */
 export function tenant(alias: string): Sql {
   return new Sql([{ kind: 'tenant', alias: identifier(alias) }]);
 }
@@ -76,14 +76,25 @@ export interface CompiledQuery {
 
 const DOMAIN_REFERENCE = new RegExp(`\\b${DOMAIN_SCHEMA}\\s*\\.`, 'i');
 
+/** A bound value: `?`, or `array[?, …]` for an array (SqlDatabase's `?` would splice an array as a list). */
+function placeholder(value: unknown, values: unknown[]): string {
+  if (!Array.isArray(value)) {
+    values.push(value);
+    return '?';
+  }
+  values.push(...value);
+  return `array[${value.map(() => '?').join(', ')}]`;
+}
+
 /**
- * Turns a query into text and values with the scope's tenant as `$1`. Refuses (throws) a query that names a
+ * Turns a query into text with `?` placeholders (SqlDatabase's, a literal `?` escaped as `\?`) and their values,
+ * every tenant predicate bound to the scope's tenant. Refuses (throws) a query that names a
  * domain table without `table()`, or that reads a table alias no `tenant(alias)` predicate constrains: a query
  * cannot reach rows of another tenant by forgetting a condition.
  */
 export function compile(scope: TenantScope, query: Sql): CompiledQuery {
   TenantScope.assertIssued(scope);
-  const values: unknown[] = [scope.tenantId];
+  const values: unknown[] = [];
   const tables = new Set<string>();
   const constrained = new Set<string>();
   let text = '';
@@ -93,11 +104,10 @@ export function compile(scope: TenantScope, query: Sql): CompiledQuery {
         if (DOMAIN_REFERENCE.test(part.text)) {
           throw new TenantScopeError(`Domain tables must be named with table(): '${part.text.trim().slice(0, 80)}'`);
         }
-        text += part.text;
+        text += part.text.replaceAll('?', '\\?');
         break;
       case 'value':
-        values.push(part.value);
-        text += `$${values.length}`;
+        text += placeholder(part.value, values);
         break;
       case 'table':
         tables.add(part.alias);
@@ -105,7 +115,7 @@ export function compile(scope: TenantScope, query: Sql): CompiledQuery {
         break;
       case 'tenant':
         constrained.add(part.alias);
-        text += `${part.alias}.tenant_id = $1`;
+        text += `${part.alias}.tenant_id = ${placeholder(scope.tenantId, values)}`;
         break;
     }
   }

@@ -28,7 +28,7 @@ describe('keyset cursor', () => {
       scope,
       sql`select 1 from ${table('transactions', 't')} where ${tenant('t')} and ${condition}`,
     );
-    expect(text).toContain('(t.created_at, t.id) < ($2::timestamptz, $3)');
+    expect(text).toContain('(t.created_at, t.id) < (?::timestamptz, ?)');
     expect(values).toEqual(['org', '2026-01-01 00:00:00+00', 'id-9']);
   });
 

@@ -146,22 +146,24 @@ describe('aggregateRows', () => {
     expect(text).toBe(
       'select sum(b.records) from (' +
         'select tenant_id, partnership_id, currency, refunded, removed, records, amount, amount_usd, records_without_usd, b_months.month as day' +
-        ' from domain.report_billing_monthly b_months where (b_months.tenant_id = $1) and (not b_months.removed)' +
-        ' and (b_months.month >= $2::date) and (b_months.month < $3::date)' +
+        ' from domain.report_billing_monthly b_months where (b_months.tenant_id = ?) and (not b_months.removed)' +
+        ' and (b_months.month >= ?::date) and (b_months.month < ?::date)' +
         ' union all select tenant_id, partnership_id, currency, refunded, removed, records, amount, amount_usd, records_without_usd, b_days1.day' +
-        ' from domain.report_billing_daily b_days1 where (b_days1.tenant_id = $1) and (not b_days1.removed)' +
-        ' and (b_days1.day >= $4::date) and (b_days1.day < $5::date)' +
+        ' from domain.report_billing_daily b_days1 where (b_days1.tenant_id = ?) and (not b_days1.removed)' +
+        ' and (b_days1.day >= ?::date) and (b_days1.day < ?::date)' +
         ' union all select tenant_id, partnership_id, currency, refunded, removed, records, amount, amount_usd, records_without_usd, b_days2.day' +
-        ' from domain.report_billing_daily b_days2 where (b_days2.tenant_id = $1) and (not b_days2.removed)' +
-        ' and (b_days2.day >= $6::date) and (b_days2.day < $7::date)' +
+        ' from domain.report_billing_daily b_days2 where (b_days2.tenant_id = ?) and (not b_days2.removed)' +
+        ' and (b_days2.day >= ?::date) and (b_days2.day < ?::date)' +
         ') b',
     );
     expect(values).toEqual([
       'org_a',
       '2026-02-01',
       '2026-03-01',
+      'org_a',
       '2026-01-15',
       '2026-02-01',
+      'org_a',
       '2026-03-01',
       '2026-03-11',
     ]);
@@ -170,14 +172,14 @@ describe('aggregateRows', () => {
   it('reads only the monthly table without a range and only the daily one within a month', () => {
     const programId = '00000000-0000-4000-8000-000000000001';
     const everything = compiled({ programId, includeRemoved: true });
-    expect(everything.text).toContain('from domain.report_billing_monthly b_months where (b_months.tenant_id = $1)');
-    expect(everything.text).toContain('(b_months.partnership_id = $2::uuid)');
+    expect(everything.text).toContain('from domain.report_billing_monthly b_months where (b_months.tenant_id = ?)');
+    expect(everything.text).toContain('(b_months.partnership_id = ?::uuid)');
     expect(everything.text).not.toContain('.removed');
     expect(everything.text).not.toContain('_daily');
     expect(everything.values).toEqual(['org_a', programId]);
 
     const fewDays = compiled({ from: '2026-01-05', to: '2026-01-20' });
-    expect(fewDays.text).toContain('from domain.report_billing_daily b_days1 where (b_days1.tenant_id = $1)');
+    expect(fewDays.text).toContain('from domain.report_billing_daily b_days1 where (b_days1.tenant_id = ?)');
     expect(fewDays.text).not.toContain('_monthly');
     expect(fewDays.text).not.toContain('union all');
     expect(fewDays.values).toEqual(['org_a', '2026-01-05', '2026-01-21']);
@@ -192,7 +194,7 @@ describe('aggregateRows', () => {
     );
     expect(parts).toHaveLength(1);
     const { text, values } = compile(scope, sql`select count(*) from (${parts[0]}) d`);
-    expect(text).toContain('from domain.report_missed_reward_daily stuck_days1 where (stuck_days1.tenant_id = $1)');
+    expect(text).toContain('from domain.report_missed_reward_daily stuck_days1 where (stuck_days1.tenant_id = ?)');
     expect(values).toEqual(['org_a', '1970-01-01', '1970-01-01']);
   });
 });

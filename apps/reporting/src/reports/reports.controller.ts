@@ -4,7 +4,8 @@ import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Tenant } from '../common/tenant.decorator';
 import { TenantScope } from '../database/tenant-scope';
 import { RevenueReportQueryDto, RewardReportQueryDto } from './report-query.dto';
-import { ReportsRepository, RevenuePoint, RewardPoint } from './reports.repository';
+import { RevenueReportDto, RewardReportDto } from './report-response.dto';
+import { ReportsRepository } from './reports.repository';
 
 @ApiTags('reports')
 @ApiBearerAuth()
@@ -13,14 +14,14 @@ export class ReportsController {
   constructor(private readonly reports: ReportsRepository) {}
 
   @Get('revenue')
-  @ApiOkResponse({ description: 'Revenue (refunds apart) per program or per month', type: [RevenuePoint] })
-  public async revenue(@Tenant() scope: TenantScope, @Query() query: RevenueReportQueryDto) {
+  @ApiOkResponse({ description: 'Revenue (refunds apart) per program or per month', type: RevenueReportDto })
+  public async revenue(@Tenant() scope: TenantScope, @Query() query: RevenueReportQueryDto): Promise<RevenueReportDto> {
     return { groupBy: query.groupBy, data: await this.reports.revenue(scope, query) };
   }
 
   @Get('rewards')
-  @ApiOkResponse({ description: 'Rewards per program, month or reward_status', type: [RewardPoint] })
-  public async rewards(@Tenant() scope: TenantScope, @Query() query: RewardReportQueryDto) {
+  @ApiOkResponse({ description: 'Rewards per program, month or reward_status', type: RewardReportDto })
+  public async rewards(@Tenant() scope: TenantScope, @Query() query: RewardReportQueryDto): Promise<RewardReportDto> {
     return { groupBy: query.groupBy, data: await this.reports.rewards(scope, query) };
   }
 }

@@ -1,13 +1,16 @@
 import { randomUUID } from 'node:crypto';
 
+import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable, Logger } from '@nestjs/common';
 
 import { MessagePublisher, PermanentMessageError } from '@pp/messaging';
 import { newCorrelationId } from '@pp/observability';
 
-import { ConnectionsRepository, ConnectionStatus, FollowUpRun } from '../connections/connections.repository';
-import { SyncDatabase, Transaction } from '../database/sync-database';
-import { RunRequest, SyncMode, SyncReason, SyncRun, SyncRunsRepository } from '../runs/sync-runs.repository';
+import { Connection, ConnectionStatus, FollowUpRun, SyncMode, SyncReason } from '../connections/connection.entity';
+import { ConnectionsRepository } from '../connections/connections.repository';
+import { RunRequest } from '../runs/run-request.entity';
+import { SyncRun } from '../runs/sync-run.entity';
+import { SyncRunsRepository } from '../runs/sync-runs.repository';
 
 export class UnknownConnectionError extends Error {
   constructor(connectionId: string) {
@@ -57,7 +60,7 @@ export class SyncEnqueuerService {
   private readonly logger = new Logger(SyncEnqueuerService.name);
 
   constructor(
-    private readonly db: SyncDatabase,
+    private readonly em: EntityManager,
     private readonly runs: SyncRunsRepository,
     private readonly connections: ConnectionsRepository,
     private readonly publisher: MessagePublisher,
@@ -68,7 +71,7 @@ export class SyncEnqueuerService {
    * re-publishes a merge or failure (the state, not the message, is the record of what happened).
    */
   public async request(request: SyncRequest): Promise<void> {
-    const outcome = await this.db.transaction((trx) => this.decide(trx, request));
+    const outcome = await this.em.fork().transactional((em) => this.decide(em, request));
     await this.carryOut(outcome, `request '${request.syncRunId}' (${request.reason}, ${request.mode})`);
   }
 
@@ -77,19 +80,19 @@ export class SyncEnqueuerService {
    * connection can no longer sync), else, when `scheduled`, a periodic run (full when a reconcile is due).
    */
   public async next(connectionId: string, scheduled?: { reconcile: boolean }): Promise<void> {
-    const outcome = await this.db.transaction((trx) => this.decideNext(trx, connectionId, scheduled));
+    const outcome = await this.em.fork().transactional((em) => this.decideNext(em, connectionId, scheduled));
     await this.carryOut(outcome, `connection '${connectionId}'`);
   }
 
-  private async decide(trx: Transaction, request: SyncRequest): Promise<Outcome> {
+  private async decide(em: EntityManager, request: SyncRequest): Promise<Outcome> {
     const { connectionId, syncRunId: id, mode } = request;
-    const connection = await this.connections.lock(connectionId, trx);
+    const connection = await this.connections.lock(connectionId, em);
     if (!connection) throw new UnknownConnectionError(connectionId);
     if (connection.tenantId !== request.tenantId)
       throw new PermanentMessageError(`Connection '${connectionId}' does not belong to the requesting tenant`);
 
-    const run = await this.runs.findIn(trx, id);
-    const known = run ? undefined : await this.runs.findRequest(trx, id);
+    const run = await this.runs.findIn(em, id);
+    const known = run ? null : await this.runs.findRequest(em, id);
     const owner = run?.connectionId ?? known?.connectionId;
     if (owner !== undefined && owner !== connectionId)
       throw new PermanentMessageError(`Sync run id '${id}' already belongs to another connection`);
@@ -106,56 +109,57 @@ export class SyncEnqueuerService {
     };
     if (connection.status !== 'connected') {
       const error = NOT_CONNECTED_ERRORS[connection.status];
-      return { failed: await this.runs.addRequest(trx, { ...base, runId: null, error }) };
+      return { failed: await this.runs.addRequest(em, { ...base, runId: null, error }) };
     }
 
     const followUp = connection.followUp;
-    const active = await this.runs.activeRunIn(trx, connectionId);
+    const active = await this.runs.activeRunIn(em, connectionId);
     if (!active && followUp) {
       // The run it waited for has ended and its end was not seen yet: the follow-up starts now and answers this too.
-      const started = await this.startFollowUp(trx, connectionId, followUp, mode === 'full');
-      return { ...started, merged: await this.runs.addRequest(trx, { ...base, runId: followUp.runId, error: null }) };
+      const started = await this.startFollowUp(em, connection, followUp, mode === 'full');
+      return { ...started, merged: await this.runs.addRequest(em, { ...base, runId: followUp.runId, error: null }) };
     }
     if (!active) {
-      return this.createOrRetry(trx, {
+      return this.createRun(em, connection, {
         id,
-        connectionId,
         correlationId: request.correlationId,
         reason: request.reason,
         mode,
       });
     }
-    if (active.status === 'queued' && (await this.runs.mergeIntoQueued(trx, active.id, mode))) {
-      return { merged: await this.runs.addRequest(trx, { ...base, runId: active.id, error: null }) };
+    if (active.status === 'queued' && (await this.runs.mergeIntoQueued(em, active.id, mode))) {
+      return { merged: await this.runs.addRequest(em, { ...base, runId: active.id, error: null }) };
     }
     // Running: it may already be past the streams the requester wants fresh, so this waits for it to end.
     if (followUp) {
-      if (mode === 'full') await this.connections.makeFollowUpFull(connectionId, trx);
-      return { merged: await this.runs.addRequest(trx, { ...base, runId: followUp.runId, error: null }) };
+      if (mode === 'full') followUp.mode = 'full';
+      return { merged: await this.runs.addRequest(em, { ...base, runId: followUp.runId, error: null }) };
     }
-    await this.connections.setFollowUp(
-      connectionId,
-      { runId: id, mode, reason: request.reason, correlationId: request.correlationId, requestedAt: new Date() },
-      trx,
-    );
+    connection.followUp = Object.assign(new FollowUpRun(), {
+      runId: id,
+      mode,
+      reason: request.reason,
+      correlationId: request.correlationId,
+      requestedAt: new Date(),
+    });
     return { none: `follows run '${active.id}', which is running` };
   }
 
   private async decideNext(
-    trx: Transaction,
+    em: EntityManager,
     connectionId: string,
     scheduled: { reconcile: boolean } | undefined,
   ): Promise<Outcome> {
-    const connection = await this.connections.lock(connectionId, trx);
+    const connection = await this.connections.lock(connectionId, em);
     if (!connection) return { none: 'unknown connection' };
-    const active = await this.runs.activeRunIn(trx, connectionId);
+    const active = await this.runs.activeRunIn(em, connectionId);
     if (active) return { none: `run '${active.id}' is ${active.status}` };
 
     const followUp = connection.followUp;
     if (followUp) {
       if (connection.status !== 'connected') {
-        await this.connections.clearFollowUp(connectionId, trx);
-        const failed = await this.runs.addRequest(trx, {
+        connection.followUp = null;
+        const failed = await this.runs.addRequest(em, {
           requestedId: followUp.runId,
           connectionId,
           tenantId: connection.tenantId,
@@ -168,12 +172,11 @@ export class SyncEnqueuerService {
         await this.publishFailed(failed);
         return { none: `follow-up '${followUp.runId}' failed: ${failed.error}` };
       }
-      return this.startFollowUp(trx, connectionId, followUp, scheduled?.reconcile ?? false);
+      return this.startFollowUp(em, connection, followUp, scheduled?.reconcile ?? false);
     }
     if (!scheduled || connection.status !== 'connected') return { none: 'nothing to run' };
-    return this.createOrRetry(trx, {
+    return this.createRun(em, connection, {
       id: randomUUID(),
-      connectionId,
       correlationId: newCorrelationId(),
       reason: scheduled.reconcile ? 'reconcile' : 'scheduled',
       mode: scheduled.reconcile ? 'full' : 'incremental',
@@ -181,29 +184,30 @@ export class SyncEnqueuerService {
   }
 
   private async startFollowUp(
-    trx: Transaction,
-    connectionId: string,
+    em: EntityManager,
+    connection: Connection,
     followUp: FollowUpRun,
     full: boolean,
   ): Promise<Outcome> {
-    await this.connections.clearFollowUp(connectionId, trx);
-    return this.createOrRetry(trx, {
+    connection.followUp = null;
+    return this.createRun(em, connection, {
       id: followUp.runId,
-      connectionId,
       correlationId: followUp.correlationId,
       reason: followUp.reason,
       mode: full ? 'full' : followUp.mode,
     });
   }
 
-  private async createOrRetry(
-    trx: Transaction,
-    input: Parameters<SyncRunsRepository['createQueuedIn']>[1],
+  /**
+   * A run from the connection's locked decision; only a writer that skipped the lock could make the partial unique
+   * index refuse it, and the message's retry then sees that run.
+   */
+  private async createRun(
+    em: EntityManager,
+    connection: Connection,
+    input: Parameters<SyncRunsRepository['createQueued']>[2],
   ): Promise<Outcome> {
-    const run = await this.runs.createQueuedIn(trx, input);
-    // Only a writer that skipped the connection lock can get here; the message's retry then sees its run.
-    if (!run) throw new Error(`Connection '${input.connectionId}' got an active run outside the scheduler's lock`);
-    return { dispatch: run };
+    return { dispatch: await this.runs.createQueued(em, connection, input) };
   }
 
   private async carryOut({ dispatch, merged, failed, none }: Outcome, what: string): Promise<void> {
@@ -239,7 +243,7 @@ export class SyncEnqueuerService {
         connectionId: request.connectionId,
         syncRunId: request.requestedId,
         mergedIntoSyncRunId: request.runId!,
-        mergedAt: new Date(request.requestedAt).toISOString(),
+        mergedAt: request.requestedAt.toISOString(),
       },
       {
         tenantId: request.tenantId,
@@ -251,7 +255,7 @@ export class SyncEnqueuerService {
 
   /** The requested run's whole life: it ended as it was asked for, having read nothing. */
   private async publishFailed(request: RunRequest): Promise<void> {
-    const at = new Date(request.requestedAt).toISOString();
+    const at = request.requestedAt.toISOString();
     await this.publisher.publish(
       'sync.run.finished',
       {

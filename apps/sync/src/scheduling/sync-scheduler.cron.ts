@@ -75,7 +75,7 @@ export class SyncSchedulerCron implements OnApplicationBootstrap, OnApplicationS
     const intervalMs = this.config.get('SYNC_INTERVAL_MINUTES', { infer: true }) * 60_000;
     const reconcileMs = this.config.get('SYNC_RECONCILE_INTERVAL_HOURS', { infer: true }) * 3_600_000;
     for (const connection of await this.connections.findDue(intervalMs, DUE_BATCH)) {
-      const reconcile = !connection.lastFullAt || Date.now() - new Date(connection.lastFullAt).getTime() >= reconcileMs;
+      const reconcile = !connection.lastFullAt || Date.now() - connection.lastFullAt.getTime() >= reconcileMs;
       await this.enqueuer.next(connection.id, { reconcile });
     }
 

@@ -5,7 +5,7 @@ import { describeError, newInstanceId, sleep } from '@pp/common';
 
 import { SyncEnv } from '../config/sync.env';
 import { LeasesRepository } from '../database/leases.repository';
-import { SyncRun } from '../runs/sync-runs.repository';
+import { SyncRun } from '../runs/sync-run.entity';
 import { LeaseGuard, LeaseLostError } from './run-context';
 
 /** The org lease while this worker holds it: checked between streams, and renewed inside every checkpoint. */
@@ -82,7 +82,7 @@ export class OrgLeaseKeeper {
     for (;;) {
       if (await this.leases.acquireOrg(run.connectionId, this.workerId, run.id, this.leaseTtlMs)) return true;
       if (Date.now() > deadline) {
-        const holder = await this.leases.orgHolder(run.connectionId);
+        const holder = await this.leases.liveOrgLease(run.connectionId);
         this.logger.log(
           `Run '${run.id}' is in the hands of live worker '${holder?.holder ?? 'unknown'}'; dropping this job`,
         );

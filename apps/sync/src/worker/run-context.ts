@@ -1,9 +1,10 @@
 import { PartnerStackStream } from '@pp/contracts';
 import { PartnerStackClient } from '@pp/partnerstack-client';
 
-import { SyncConnection } from '../connections/connections.repository';
+import { Connection } from '../connections/connection.entity';
 import { Transaction } from '../database/sync-database';
-import { StreamCounts, SyncRun } from '../runs/sync-runs.repository';
+import { SyncRun } from '../runs/sync-run.entity';
+import { StreamCounts } from '../runs/sync-runs.repository';
 import { RunProgress } from './run-progress';
 
 /** Thrown when this worker's org lease was taken over: it must stop at once, without finishing the run. */
@@ -22,7 +23,7 @@ export interface LeaseGuard {
 /** Everything a stream sync needs from its run. The token lives here, in memory, for the length of the job only. */
 export interface RunContext {
   run: SyncRun;
-  connection: SyncConnection;
+  connection: Connection;
   token: string;
   client: PartnerStackClient;
   full: boolean;

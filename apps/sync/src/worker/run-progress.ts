@@ -4,7 +4,7 @@ import { describeError } from '@pp/common';
 import { PARTNERSTACK_STREAMS, PartnerStackStream, StreamProgress, StreamStats, SyncTier } from '@pp/contracts';
 import { MessagePublisher } from '@pp/messaging';
 
-import { SyncRun } from '../runs/sync-runs.repository';
+import { SyncRun } from '../runs/sync-run.entity';
 
 /**
  * A running sync's progress per stream, published as `sync.run.progress` at most once per interval (the last state

@@ -6,7 +6,8 @@ import { MessagePublisher } from '@pp/messaging';
 import { SyncEnv } from '../config/sync.env';
 import { ConnectionsRepository } from '../connections/connections.repository';
 import { syncMetrics } from '../metrics/sync.metrics';
-import { SyncRun, SyncRunsRepository } from '../runs/sync-runs.repository';
+import { SyncRun } from '../runs/sync-run.entity';
+import { SyncRunsRepository } from '../runs/sync-runs.repository';
 import { streamFreshness } from './freshness';
 import { StreamStateRepository } from './stream-state.repository';
 
@@ -87,14 +88,14 @@ export class RunReporter {
     const finished = await this.runs.finish({ runId: run.id, status, error, recordsFetched, recordsEmitted });
     if (!finished) return;
     if (status === 'succeeded') await this.connections.markSucceeded(run.connectionId, full);
-    const finishedAt = finished.finishedAt ? new Date(finished.finishedAt) : new Date();
-    const startedAt = finished.startedAt ? new Date(finished.startedAt) : finishedAt;
+    const finishedAt = finished.finishedAt ?? new Date();
+    const startedAt = finished.startedAt ?? finishedAt;
     const mode = full ? 'full' : 'incremental';
     const intervalMs = this.config.get('SYNC_INTERVAL_MINUTES', { infer: true }) * 60_000;
     const connection = await this.connections.find(run.connectionId);
     const nextSyncAt =
       schedule && connection?.status === 'connected'
-        ? new Date(Math.max(Date.now(), new Date(connection.lastEnqueuedAt ?? finishedAt).getTime() + intervalMs))
+        ? new Date(Math.max(Date.now(), (connection.lastEnqueuedAt ?? finishedAt).getTime() + intervalMs))
         : null;
     await this.publisher.publish(
       'sync.run.finished',

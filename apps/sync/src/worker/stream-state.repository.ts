@@ -1,56 +1,29 @@
+import { raw } from '@mikro-orm/core';
+import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 
 import { PartnerStackStream } from '@pp/contracts';
 
-import { SyncDatabase, Transaction } from '../database/sync-database';
+import { databaseNow } from '../database/database-now';
+import { Transaction } from '../database/sync-database';
 import { PassCheckpoint } from './stream-plan';
-
-export interface StreamState {
-  watermark: number | null;
-  fullSeq: number;
-  passSeq: number;
-  pass: PassCheckpoint | null;
-  lastWarmAt: Date | null;
-}
+import { StreamState } from './stream-state.entity';
 
 /** When each freshness tier of a stream last completed (the start of that pass). */
-export interface StreamTierTimes {
-  stream: PartnerStackStream;
-  lastPassAt: Date | null;
-  lastWarmAt: Date | null;
-  lastFullAt: Date | null;
-}
-
-const date = (value: Date | string | null): Date | null => (value === null ? null : new Date(value));
+export type StreamTierTimes = Pick<StreamState, 'stream' | 'lastPassAt' | 'lastWarmAt' | 'lastFullAt'>;
 
 /**
  * Per connection and stream: the creation watermark, the full-pass and pass counters, the checkpoint of the pass in
- * progress and when each tier last completed.
+ * progress and when each tier last completed. The counters and the watermark only ever grow, in the statement
+ * that writes them (`greatest`), so a stale writer can never move them back.
  */
 @Injectable()
 export class StreamStateRepository {
-  constructor(private readonly db: SyncDatabase) {}
+  constructor(private readonly em: EntityManager) {}
 
+  /** The stream's state, created empty the first time the connection syncs it. */
   public async get(connectionId: string, stream: PartnerStackStream): Promise<StreamState> {
-    const row = await this.db.one<{
-      watermark: string | null;
-      fullSeq: number;
-      passSeq: number;
-      pass: PassCheckpoint | null;
-      lastWarmAt: Date | string | null;
-    }>(
-      `insert into sync.stream_state (connection_id, stream) values (?, ?)
-       on conflict (connection_id, stream) do update set updated_at = sync.stream_state.updated_at
-       returning watermark, full_seq as "fullSeq", pass_seq as "passSeq", pass, last_warm_at as "lastWarmAt"`,
-      [connectionId, stream],
-    );
-    return {
-      watermark: row?.watermark === null || row?.watermark === undefined ? null : Number(row.watermark),
-      fullSeq: row?.fullSeq ?? 0,
-      passSeq: row?.passSeq ?? 0,
-      pass: row?.pass ?? null,
-      lastWarmAt: date(row?.lastWarmAt ?? null),
-    };
+    return this.em.fork().upsert(StreamState, { connectionId, stream }, { onConflictAction: 'ignore' });
   }
 
   public async savePass(
@@ -59,52 +32,53 @@ export class StreamStateRepository {
     pass: PassCheckpoint,
     trx?: Transaction,
   ): Promise<void> {
-    await this.db.query(
-      `update sync.stream_state set pass = ?::jsonb, full_seq = greatest(full_seq, ?),
-         pass_seq = greatest(pass_seq, ?), updated_at = now()
-       where connection_id = ? and stream = ?`,
-      [JSON.stringify(pass), pass.full ? pass.seen : 0, pass.touch, connectionId, stream],
-      trx,
+    await this.em.fork().nativeUpdate(
+      StreamState,
+      { connectionId, stream },
+      {
+        pass,
+        fullSeq: raw('greatest(full_seq, ?)', [pass.full ? pass.seen : 0]),
+        passSeq: raw('greatest(pass_seq, ?)', [pass.touch]),
+        updatedAt: databaseNow(),
+      },
+      { ctx: trx },
     );
   }
 
   public async completePass(connectionId: string, stream: PartnerStackStream, pass: PassCheckpoint): Promise<void> {
     const startedAt = new Date(pass.startedAt);
-    await this.db.query(
-      `update sync.stream_state set pass = null, unavailable_at = null, updated_at = now(),
-         watermark = greatest(coalesce(watermark, 0), coalesce(?::bigint, watermark)),
-         last_pass_at = ?,
-         last_warm_at = case when ? then ?::timestamptz else last_warm_at end,
-         last_full_at = case when ? then ?::timestamptz else last_full_at end
-       where connection_id = ? and stream = ?`,
-      [pass.maxCreated, startedAt, pass.tier !== 'incremental', startedAt, pass.full, startedAt, connectionId, stream],
+    await this.em.fork().nativeUpdate(
+      StreamState,
+      { connectionId, stream },
+      {
+        pass: null,
+        unavailableAt: null,
+        updatedAt: databaseNow(),
+        watermark: raw('greatest(coalesce(watermark, 0), coalesce(?::bigint, watermark))', [pass.maxCreated]),
+        lastPassAt: startedAt,
+        ...(pass.tier !== 'incremental' && { lastWarmAt: startedAt }),
+        ...(pass.full && { lastFullAt: startedAt }),
+      },
     );
   }
 
   public async markUnavailable(connectionId: string, stream: PartnerStackStream): Promise<void> {
-    await this.db.query(
-      `update sync.stream_state set pass = null, unavailable_at = coalesce(unavailable_at, now()), updated_at = now()
-       where connection_id = ? and stream = ?`,
-      [connectionId, stream],
-    );
+    await this.em
+      .fork()
+      .nativeUpdate(
+        StreamState,
+        { connectionId, stream },
+        { pass: null, unavailableAt: raw('coalesce(unavailable_at, now())'), updatedAt: databaseNow() },
+      );
   }
 
   public async tierTimes(connectionId: string): Promise<StreamTierTimes[]> {
-    const rows = await this.db.query<{
-      stream: PartnerStackStream;
-      lastPassAt: Date | string | null;
-      lastWarmAt: Date | string | null;
-      lastFullAt: Date | string | null;
-    }>(
-      `select stream, last_pass_at as "lastPassAt", last_warm_at as "lastWarmAt", last_full_at as "lastFullAt"
-       from sync.stream_state where connection_id = ? and unavailable_at is null order by stream`,
-      [connectionId],
-    );
-    return rows.map((row) => ({
-      stream: row.stream,
-      lastPassAt: date(row.lastPassAt),
-      lastWarmAt: date(row.lastWarmAt),
-      lastFullAt: date(row.lastFullAt),
-    }));
+    return this.em
+      .fork()
+      .find(
+        StreamState,
+        { connectionId, unavailableAt: null },
+        { fields: ['stream', 'lastPassAt', 'lastWarmAt', 'lastFullAt'], orderBy: { stream: 'asc' } },
+      );
   }
 }

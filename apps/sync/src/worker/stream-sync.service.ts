@@ -26,7 +26,8 @@ import {
   READBACK_PHASE,
   warmWindowStart,
 } from './stream-plan';
-import { StreamState, StreamStateRepository } from './stream-state.repository';
+import { StreamState } from './stream-state.entity';
+import { StreamStateRepository } from './stream-state.repository';
 
 /** Clawbacks seen in one pass whose customers' rewards are read back; beyond that, the read-back reads everything. */
 const MAX_HINTED_CUSTOMERS = 10_000;

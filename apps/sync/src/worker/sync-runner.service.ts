@@ -9,10 +9,13 @@ import { PartnerStackClient, PartnerStackError, PartnerStackInvalidTokenError } 
 import { TokenHandoffClient, TokenUnavailableError } from '@pp/token-handoff';
 
 import { SyncEnv } from '../config/sync.env';
-import { ConnectionsRepository, SyncConnection } from '../connections/connections.repository';
+import { Connection } from '../connections/connection.entity';
+import { ConnectionsRepository } from '../connections/connections.repository';
 import { PostgresRequestPacer } from '../database/postgres-request.pacer';
 import { SyncDatabase } from '../database/sync-database';
-import { StreamStatus, SyncRun, SyncRunsRepository } from '../runs/sync-runs.repository';
+import { StreamStatus } from '../runs/run-stream.entity';
+import { SyncRun } from '../runs/sync-run.entity';
+import { SyncRunsRepository } from '../runs/sync-runs.repository';
 import { UNAVAILABLE_STATUSES } from '../sync.constants';
 import { HeldOrgLease, OrgLeaseKeeper } from './org-lease-keeper';
 import { RequestTally } from './request-tally';
@@ -127,10 +130,10 @@ export class SyncRunnerService {
     await this.reporter.finishFromStreams(run, full);
   }
 
-  private needsFullPass(run: SyncRun, connection: SyncConnection | undefined): boolean {
+  private needsFullPass(run: SyncRun, connection: Connection | null): boolean {
     if (run.mode === 'full') return true;
     const reconcileMs = this.config.get('SYNC_RECONCILE_INTERVAL_HOURS', { infer: true }) * 3_600_000;
-    return !connection?.lastFullAt || Date.now() - new Date(connection.lastFullAt).getTime() >= reconcileMs;
+    return !connection?.lastFullAt || Date.now() - connection.lastFullAt.getTime() >= reconcileMs;
   }
 
   private async fetchToken(run: SyncRun): Promise<string> {

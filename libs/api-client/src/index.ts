@@ -1,0 +1,44 @@
+import createClient, { Client, Middleware } from 'openapi-fetch';
+
+import type { components as CredentialsComponents, paths as CredentialsPaths } from './generated/credentials';
+import type { components as ReportingComponents, paths as ReportingPaths } from './generated/reporting';
+
+export type { CredentialsPaths, ReportingPaths };
+export type CredentialsSchemas = CredentialsComponents['schemas'];
+export type ReportingSchemas = ReportingComponents['schemas'];
+export type ProblemDetails = ReportingSchemas['ProblemDetails'];
+
+export type ReportingClient = Client<ReportingPaths>;
+export type CredentialsClient = Client<CredentialsPaths>;
+
+export interface ApiClientOptions {
+  /** Where the service answers, e.g. http://localhost:3002. */
+  baseUrl: string;
+  /** The user's JWT from the main app, or a function that returns a current one (called per request). */
+  token: string | (() => string | Promise<string>);
+  /** For tests and non-browser runtimes; defaults to the global fetch. */
+  fetch?: typeof globalThis.fetch;
+}
+
+function bearer(token: ApiClientOptions['token']): Middleware {
+  return {
+    async onRequest({ request }) {
+      request.headers.set('Authorization', `Bearer ${typeof token === 'function' ? await token() : token}`);
+      return request;
+    },
+  };
+}
+
+/** A typed client of the reporting API (openapi/reporting.json): paths, query parameters and bodies are checked. */
+export function createReportingClient({ baseUrl, token, fetch }: ApiClientOptions): ReportingClient {
+  const client = createClient<ReportingPaths>({ baseUrl, fetch });
+  client.use(bearer(token));
+  return client;
+}
+
+/** A typed client of the credentials API (openapi/credentials.json), for the settings page. */
+export function createCredentialsClient({ baseUrl, token, fetch }: ApiClientOptions): CredentialsClient {
+  const client = createClient<CredentialsPaths>({ baseUrl, fetch });
+  client.use(bearer(token));
+  return client;
+}
