@@ -4,7 +4,8 @@ import { baseEnvSchema, DEVELOPMENT_JWT_SECRET, jwtEnvShape, portSchema, restEnv
 
 const days = (defaultDays: number) => z.coerce.number().int().min(1).max(3650).default(defaultDays);
 
-export const reportingEnvSchema = baseEnvSchema.extend({
+/** Reporting never touches the broker, so it is given no broker login to lose. */
+export const reportingEnvSchema = baseEnvSchema.omit({ AMQP_URL: true }).extend({
   PORT: portSchema(3002),
   ...jwtEnvShape,
   ...restEnvShape,
