@@ -8,8 +8,14 @@ export type CredentialsSchemas = CredentialsComponents['schemas'];
 export type ReportingSchemas = ReportingComponents['schemas'];
 export type ProblemDetails = ReportingSchemas['ProblemDetails'];
 
-export type ReportingClient = Client<ReportingPaths>;
-export type CredentialsClient = Client<CredentialsPaths>;
+/**
+ * The media types the client reads: JSON bodies and problem+json errors. Lists are also documented as text/csv; a
+ * CSV download is asked for with `Accept: text/csv` and `parseAs: 'text'`, and is not a typed body.
+ */
+export type JsonMedia = `${string}/${string}json`;
+
+export type ReportingClient = Client<ReportingPaths, JsonMedia>;
+export type CredentialsClient = Client<CredentialsPaths, JsonMedia>;
 
 export interface ApiClientOptions {
   /** Where the service answers, e.g. http://localhost:3002. */
@@ -31,14 +37,14 @@ function bearer(token: ApiClientOptions['token']): Middleware {
 
 /** A typed client of the reporting API (openapi/reporting.json): paths, query parameters and bodies are checked. */
 export function createReportingClient({ baseUrl, token, fetch }: ApiClientOptions): ReportingClient {
-  const client = createClient<ReportingPaths>({ baseUrl, fetch });
+  const client = createClient<ReportingPaths, JsonMedia>({ baseUrl, fetch });
   client.use(bearer(token));
   return client;
 }
 
 /** A typed client of the credentials API (openapi/credentials.json), for the settings page. */
 export function createCredentialsClient({ baseUrl, token, fetch }: ApiClientOptions): CredentialsClient {
-  const client = createClient<CredentialsPaths>({ baseUrl, fetch });
+  const client = createClient<CredentialsPaths, JsonMedia>({ baseUrl, fetch });
   client.use(bearer(token));
   return client;
 }

@@ -4,6 +4,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { ApiList } from '../common/api-list.decorator';
 import { ListQueryDto } from '../common/list-query.dto';
 import { listCsv, listPage } from '../common/list-spec';
+import { KNOWN_LEAD_STATUSES, partnerStackFilter } from '../common/partnerstack-values.dto';
 import { Tenant } from '../common/tenant.decorator';
 import { wantsCsv } from '../csv/csv';
 import { ReportingDatabase } from '../database/reporting-database.service';
@@ -17,7 +18,7 @@ export class LeadsController {
   constructor(private readonly database: ReportingDatabase) {}
 
   @Get()
-  @ApiList(LeadDto)
+  @ApiList(LeadDto, { valueFilters: [partnerStackFilter('status', KNOWN_LEAD_STATUSES, 'lead status')] })
   public list(@Tenant() scope: TenantScope, @Query() query: ListQueryDto, @Headers('accept') accept?: string) {
     return wantsCsv(accept)
       ? listCsv(this.database, scope, leadList, query)

@@ -3,13 +3,18 @@ import { ApiProperty } from '@nestjs/swagger';
 import { ListQueryDto } from '../common/list-query.dto';
 import { CREATED_AT_SORT, KeysetRow, ListSpec } from '../common/list-spec';
 import { ASSUMED_CURRENCY_WHEN_MISSING, iso, money, Money } from '../common/money';
+import { ApiPartnerStackValue, KNOWN_LEAD_STATUSES } from '../common/partnerstack-values.dto';
 import { sql, table, tenant } from '../database/sql';
 
 export class LeadDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty() externalKey!: string;
   @ApiProperty() createdAt!: string;
-  @ApiProperty({ nullable: true, type: String }) status!: string | null;
+  @ApiPartnerStackValue(KNOWN_LEAD_STATUSES, {
+    description: "PartnerStack's lead status (vendors name their own)",
+    nullable: true,
+  })
+  status!: string | null;
   @ApiProperty({ nullable: true, type: Boolean }) approved!: boolean | null;
   @ApiProperty({ type: Money, nullable: true }) amount!: Money | null;
   @ApiProperty({ nullable: true, type: String }) accountName!: string | null;

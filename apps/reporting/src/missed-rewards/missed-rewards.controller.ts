@@ -1,5 +1,5 @@
 import { Controller, Get, Headers, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiTags, getSchemaPath } from '@nestjs/swagger';
 
 import { ApiList } from '../common/api-list.decorator';
 import { listCsv, listPage } from '../common/list-spec';
@@ -7,6 +7,7 @@ import { Tenant } from '../common/tenant.decorator';
 import { wantsCsv } from '../csv/csv';
 import { ReportingDatabase } from '../database/reporting-database.service';
 import { TenantScope } from '../database/tenant-scope';
+import { MissedRewardSummaryDto, MissedRewardThresholdsDto } from './missed-rewards.dto';
 import { MissedRewardDto, missedRewardList, MissedRewardQueryDto } from './missed-rewards.list';
 import { MissedRewardsRepository } from './missed-rewards.repository';
 
@@ -21,7 +22,17 @@ export class MissedRewardsController {
 
   /** Where the agency likely earned less than it should have; the JSON answer also sums every page per reason. */
   @Get()
-  @ApiList(MissedRewardDto)
+  @ApiList(MissedRewardDto, {
+    extraModels: [MissedRewardSummaryDto, MissedRewardThresholdsDto],
+    extraProperties: {
+      summary: {
+        type: 'array',
+        items: { $ref: getSchemaPath(MissedRewardSummaryDto) },
+        description: 'Count and amount at stake per reason, over every page of the same filters',
+      },
+      thresholds: { $ref: getSchemaPath(MissedRewardThresholdsDto) },
+    },
+  })
   public async list(
     @Tenant() scope: TenantScope,
     @Query() query: MissedRewardQueryDto,

@@ -6,6 +6,7 @@ import { MISSED_REWARD_CLOCKS, MISSED_REWARD_REASONS, MissedRewardReason, reason
 import { ListQueryDto } from '../common/list-query.dto';
 import { KeysetRow, ListSpec } from '../common/list-spec';
 import { iso, money, Money } from '../common/money';
+import { ApiPartnerStackValue, KNOWN_PAYMENT_STATUSES, KNOWN_REWARD_STATUSES } from '../common/partnerstack-values.dto';
 import { PROGRAM_REF_COLUMNS, programJoin, ProgramRef, programRef, ProgramRefRow } from '../common/program-ref';
 import { and, Sql, sql, table, tenant } from '../database/sql';
 import { MissedRewardCutoffs, MissedRewardThresholds } from './missed-reward.cutoffs';
@@ -32,14 +33,22 @@ export class MissedRewardDto {
   @ApiProperty({ type: Money, nullable: true, description: 'The reward as PartnerStack has it' }) actual!: Money | null;
   @ApiProperty({ nullable: true, type: Number }) ratePercent!: number | null;
   @ApiProperty({ description: 'Creation time of the transaction, reward or customer' }) occurredAt!: string;
-  @ApiProperty({ nullable: true, type: String }) rewardStatus!: string | null;
-  @ApiProperty({ nullable: true, type: String }) paymentStatus!: string | null;
+  @ApiPartnerStackValue(KNOWN_REWARD_STATUSES, { description: "The reward's reward_status", nullable: true })
+  rewardStatus!: string | null;
+  @ApiPartnerStackValue(KNOWN_PAYMENT_STATUSES, { description: "The reward's payment_status", nullable: true })
+  paymentStatus!: string | null;
   @ApiProperty({ nullable: true, type: String }) declineReason!: string | null;
   @ApiProperty({ type: ProgramRef, nullable: true }) program!: ProgramRef | null;
   @ApiProperty({ type: RecordRef, nullable: true }) referral!: RecordRef | null;
   @ApiProperty({ type: RecordRef, nullable: true }) transaction!: RecordRef | null;
   @ApiProperty({ type: RecordRef, nullable: true }) reward!: RecordRef | null;
-  @ApiProperty({ description: 'API paths of the records involved' }) links!: Record<string, string>;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    description: 'API paths of the records involved, by kind (program, referral)',
+    example: { program: '/v1/programs/…', referral: '/v1/referrals/…' },
+  })
+  links!: Record<string, string>;
 }
 
 interface MissedRewardRow extends KeysetRow, ProgramRefRow {

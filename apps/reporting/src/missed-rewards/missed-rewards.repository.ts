@@ -4,19 +4,14 @@ import { ConfigService } from '@nestjs/config';
 import { MissedRewardReason, reasonsOnClock } from '@pp/domain';
 
 import { createdRange, dayRange } from '../common/list-query.dto';
-import { Money, totalsByCurrency } from '../common/money';
+import { totalsByCurrency } from '../common/money';
 import { ReportingDatabase } from '../database/reporting-database.service';
 import { and, join, raw, Sql, sql, table, tenant } from '../database/sql';
 import { TenantScope } from '../database/tenant-scope';
 import { aggregateParts } from '../reports/aggregate-filter';
 import { MissedRewardCutoffs, missedRewardCutoffs, MissedRewardThresholds } from './missed-reward.cutoffs';
+import { MissedRewardSummaryDto } from './missed-rewards.dto';
 import { MissedRewardQueryDto, missedRewardScope } from './missed-rewards.list';
-
-export interface MissedRewardSummary {
-  reason: MissedRewardReason;
-  count: number;
-  amountAtStake: Money[];
-}
 
 @Injectable()
 export class MissedRewardsRepository {
@@ -41,7 +36,7 @@ export class MissedRewardsRepository {
     scope: TenantScope,
     query: MissedRewardQueryDto,
     cutoffs: MissedRewardCutoffs,
-  ): Promise<MissedRewardSummary[]> {
+  ): Promise<MissedRewardSummaryDto[]> {
     const rows = await this.database.many<SummaryRow>(
       scope,
       canUseDailyTotals(query) ? this.fromDailyTotals(query, cutoffs) : this.fromCandidates(query, cutoffs),

@@ -4,6 +4,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { ApiList } from '../common/api-list.decorator';
 import { ListQueryDto } from '../common/list-query.dto';
 import { listCsv, listPage } from '../common/list-spec';
+import { KNOWN_PAYOUT_STATUSES, partnerStackFilter } from '../common/partnerstack-values.dto';
 import { Tenant } from '../common/tenant.decorator';
 import { wantsCsv } from '../csv/csv';
 import { ReportingDatabase } from '../database/reporting-database.service';
@@ -17,7 +18,7 @@ export class PayoutsController {
   constructor(private readonly database: ReportingDatabase) {}
 
   @Get()
-  @ApiList(PayoutDto)
+  @ApiList(PayoutDto, { valueFilters: [partnerStackFilter('status', KNOWN_PAYOUT_STATUSES, 'payout status')] })
   public list(@Tenant() scope: TenantScope, @Query() query: ListQueryDto, @Headers('accept') accept?: string) {
     return wantsCsv(accept)
       ? listCsv(this.database, scope, payoutList, query)

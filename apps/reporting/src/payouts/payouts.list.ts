@@ -3,6 +3,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import { ListQueryDto } from '../common/list-query.dto';
 import { CREATED_AT_SORT, KeysetRow, ListSpec } from '../common/list-spec';
 import { iso, money, Money } from '../common/money';
+import { ApiPartnerStackValue, KNOWN_PAYOUT_STATUSES } from '../common/partnerstack-values.dto';
 import { sql, table, tenant } from '../database/sql';
 
 export class PayoutDto {
@@ -10,7 +11,8 @@ export class PayoutDto {
   @ApiProperty() externalKey!: string;
   @ApiProperty() createdAt!: string;
   @ApiProperty({ type: Money }) amount!: Money;
-  @ApiProperty({ nullable: true, type: String }) status!: string | null;
+  @ApiPartnerStackValue(KNOWN_PAYOUT_STATUSES, { description: "PartnerStack's payout status", nullable: true })
+  status!: string | null;
   @ApiProperty({ nullable: true, type: String }) providerType!: string | null;
   @ApiProperty({ nullable: true, type: String }) sentAt!: string | null;
   @ApiProperty({ nullable: true, type: String }) withdrawalDate!: string | null;

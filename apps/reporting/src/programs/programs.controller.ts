@@ -3,13 +3,15 @@ import { ApiBearerAuth, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nes
 
 import { ApiList } from '../common/api-list.decorator';
 import { ListQueryDto } from '../common/list-query.dto';
+import { KNOWN_PARTNERSHIP_STATUSES, partnerStackFilter } from '../common/partnerstack-values.dto';
 import { listCsv, listPage } from '../common/list-spec';
 import { Tenant } from '../common/tenant.decorator';
 import { wantsCsv } from '../csv/csv';
 import { ReportingDatabase } from '../database/reporting-database.service';
 import { TenantScope } from '../database/tenant-scope';
 import { ProgramDto, programList } from './programs.list';
-import { ProgramDetail, ProgramsRepository } from './programs.repository';
+import { ProgramDetailDto } from './program-detail.dto';
+import { ProgramsRepository } from './programs.repository';
 
 @ApiTags('programs')
 @ApiBearerAuth()
@@ -21,7 +23,9 @@ export class ProgramsController {
   ) {}
 
   @Get()
-  @ApiList(ProgramDto)
+  @ApiList(ProgramDto, {
+    valueFilters: [partnerStackFilter('status', KNOWN_PARTNERSHIP_STATUSES, 'partnership status')],
+  })
   public list(@Tenant() scope: TenantScope, @Query() query: ListQueryDto, @Headers('accept') accept?: string) {
     return wantsCsv(accept)
       ? listCsv(this.database, scope, programList, query)
@@ -29,9 +33,12 @@ export class ProgramsController {
   }
 
   @Get(':id')
-  @ApiOkResponse({ description: 'The program with group/tier, referral link, commission rules and totals' })
+  @ApiOkResponse({
+    type: ProgramDetailDto,
+    description: 'The program with group/tier, referral link, commission rules and totals',
+  })
   @ApiNotFoundResponse()
-  public async detail(@Tenant() scope: TenantScope, @Param('id') id: string): Promise<ProgramDetail> {
+  public async detail(@Tenant() scope: TenantScope, @Param('id') id: string): Promise<ProgramDetailDto> {
     const program = await this.programs.detail(scope, id);
     if (!program) throw new NotFoundException(`No program '${id}' in this organisation`);
     return program;

@@ -1,13 +1,21 @@
 import { ApiProperty } from '@nestjs/swagger';
 
+import { COMMISSION_KINDS, CommissionKind } from '@pp/domain';
+
 import { ListQueryDto } from '../common/list-query.dto';
 import { CREATED_AT_SORT, KeysetRow, ListSpec } from '../common/list-spec';
 import { iso } from '../common/money';
+import { ApiPartnerStackValue, KNOWN_PARTNERSHIP_STATUSES } from '../common/partnerstack-values.dto';
 import { sql, table, tenant } from '../database/sql';
 
 export class CommissionRuleDto {
-  @ApiProperty({ description: "PartnerStack's offer type, e.g. revenue_share or flat" }) kind!: string;
-  @ApiProperty({ nullable: true, type: String }) sourceType!: string | null;
+  @ApiProperty({
+    enum: COMMISSION_KINDS,
+    description: 'How the offer pays, read from its type; unknown when unrecognised',
+  })
+  kind!: CommissionKind;
+  @ApiProperty({ nullable: true, type: String, description: "PartnerStack's offer type, e.g. revenue_share or flat" })
+  sourceType!: string | null;
   @ApiProperty({ nullable: true, type: Number, description: 'Percent for revenue share, amount for flat offers' })
   rate!: number | null;
   @ApiProperty({ nullable: true, type: String }) currency!: string | null;
@@ -31,7 +39,11 @@ export class ProgramDto {
   @ApiProperty({ description: "PartnerStack's partnership key" }) externalKey!: string;
   @ApiProperty({ nullable: true, type: String }) name!: string | null;
   @ApiProperty() createdAt!: string;
-  @ApiProperty({ nullable: true, type: String }) status!: string | null;
+  @ApiPartnerStackValue(KNOWN_PARTNERSHIP_STATUSES, {
+    description: "PartnerStack's partnership status",
+    nullable: true,
+  })
+  status!: string | null;
   @ApiProperty({ nullable: true, type: Boolean }) claimed!: boolean | null;
   @ApiProperty() archived!: boolean;
   @ApiProperty({ nullable: true, type: Boolean }) hasSubId!: boolean | null;
@@ -59,7 +71,7 @@ export interface ProgramRow extends KeysetRow {
   group_slug: string | null;
   referral_link_url: string | null;
   rules: Array<{
-    kind: string;
+    kind: CommissionKind;
     source_type: string | null;
     rate: number | string | null;
     currency: string | null;

@@ -1,15 +1,12 @@
 import { Injectable } from '@nestjs/common';
 
-import { Money, totalsByCurrency } from '../common/money';
+import { totalsByCurrency } from '../common/money';
 import { ReportingDatabase } from '../database/reporting-database.service';
 import { sql, tenant } from '../database/sql';
 import { TenantScope } from '../database/tenant-scope';
 import { aggregateRows } from '../reports/aggregate-filter';
-import { PROGRAM_COLUMNS, PROGRAM_FROM, ProgramDto, ProgramRow, toProgram } from './programs.list';
-
-export interface ProgramDetail extends ProgramDto {
-  stats: { referrals: number; revenue: Money[]; refunds: Money[]; rewards: Money[] };
-}
+import { ProgramDetailDto } from './program-detail.dto';
+import { PROGRAM_COLUMNS, PROGRAM_FROM, ProgramRow, toProgram } from './programs.list';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -17,7 +14,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export class ProgramsRepository {
   constructor(private readonly database: ReportingDatabase) {}
 
-  public async detail(scope: TenantScope, id: string): Promise<ProgramDetail | undefined> {
+  public async detail(scope: TenantScope, id: string): Promise<ProgramDetailDto | undefined> {
     if (!UUID.test(id)) return undefined;
     const row = await this.database.one<ProgramRow>(
       scope,

@@ -8,8 +8,9 @@ import { Tenant } from '../common/tenant.decorator';
 import { wantsCsv } from '../csv/csv';
 import { ReportingDatabase } from '../database/reporting-database.service';
 import { TenantScope } from '../database/tenant-scope';
-import { ReferralDto, referralList } from './referrals.list';
-import { ReferralDetail, ReferralsRepository } from './referrals.repository';
+import { REFERRAL_STATUSES, ReferralDto, referralList } from './referrals.list';
+import { ReferralDetailDto } from './referral-detail.dto';
+import { ReferralsRepository } from './referrals.repository';
 
 @ApiTags('referrals')
 @ApiBearerAuth()
@@ -21,7 +22,11 @@ export class ReferralsController {
   ) {}
 
   @Get()
-  @ApiList(ReferralDto)
+  @ApiList(ReferralDto, {
+    valueFilters: [
+      { name: 'status', values: REFERRAL_STATUSES, open: false, description: 'Only referrals in this status' },
+    ],
+  })
   public list(@Tenant() scope: TenantScope, @Query() query: ListQueryDto, @Headers('accept') accept?: string) {
     return wantsCsv(accept)
       ? listCsv(this.database, scope, referralList, query)
@@ -29,9 +34,12 @@ export class ReferralsController {
   }
 
   @Get(':id')
-  @ApiOkResponse({ description: 'The referral with its status history, transactions and rewards' })
+  @ApiOkResponse({
+    type: ReferralDetailDto,
+    description: 'The referral with its status history, transactions and rewards',
+  })
   @ApiNotFoundResponse()
-  public async detail(@Tenant() scope: TenantScope, @Param('id') id: string): Promise<ReferralDetail> {
+  public async detail(@Tenant() scope: TenantScope, @Param('id') id: string): Promise<ReferralDetailDto> {
     const referral = await this.referrals.detail(scope, id);
     if (!referral) throw new NotFoundException(`No referral '${id}' in this organisation`);
     return referral;

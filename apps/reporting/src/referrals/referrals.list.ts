@@ -6,6 +6,10 @@ import { iso } from '../common/money';
 import { PROGRAM_REF_COLUMNS, programJoin, ProgramRef, programRef, ProgramRefRow } from '../common/program-ref';
 import { sql, table, tenant } from '../database/sql';
 
+/** Ours, not PartnerStack's (customers have no status there): the normalizer derives it from archived and has_paid. */
+export const REFERRAL_STATUSES = ['referred', 'converted', 'archived'] as const;
+export type ReferralStatus = (typeof REFERRAL_STATUSES)[number];
+
 export class AccountRef {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty() externalKey!: string;
@@ -25,7 +29,11 @@ export class ReferralDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ description: "PartnerStack's customer key" }) externalKey!: string;
   @ApiProperty() createdAt!: string;
-  @ApiProperty() status!: string;
+  @ApiProperty({
+    enum: REFERRAL_STATUSES,
+    description: 'archived if PartnerStack archived it, else converted once it paid',
+  })
+  status!: ReferralStatus;
   @ApiProperty({ nullable: true, type: Boolean, description: "PartnerStack's has_paid" }) hasPaid!: boolean | null;
   @ApiProperty() archived!: boolean;
   @ApiProperty({ type: [String] }) subIds!: string[];
@@ -40,7 +48,7 @@ export class ReferralDto {
 export interface ReferralRow extends KeysetRow, ProgramRefRow {
   external_key: string;
   created: Date;
-  status: string;
+  status: ReferralStatus;
   has_paid: boolean | null;
   archived: boolean;
   sub_ids: string[];

@@ -5,22 +5,10 @@ import { programJoin } from '../common/program-ref';
 import { ReportingDatabase } from '../database/reporting-database.service';
 import { sql, table, tenant } from '../database/sql';
 import { TenantScope } from '../database/tenant-scope';
-import { RewardDto, REWARD_COLUMNS, RewardRow, toReward } from '../rewards/rewards.list';
-import { toTransaction, TRANSACTION_COLUMNS, TransactionDto, TransactionRow } from '../transactions/transactions.list';
-import { REFERRAL_COLUMNS, REFERRAL_FROM, ReferralDto, ReferralRow, toReferral } from './referrals.list';
-
-export interface StatusChange {
-  field: string;
-  from: string | null;
-  to: string | null;
-  at: string;
-}
-
-export interface ReferralDetail extends ReferralDto {
-  statusHistory: StatusChange[];
-  transactions: TransactionDto[];
-  rewards: RewardDto[];
-}
+import { REWARD_COLUMNS, RewardRow, toReward } from '../rewards/rewards.list';
+import { toTransaction, TRANSACTION_COLUMNS, TransactionRow } from '../transactions/transactions.list';
+import { ReferralDetailDto } from './referral-detail.dto';
+import { REFERRAL_COLUMNS, REFERRAL_FROM, ReferralRow, toReferral } from './referrals.list';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -29,7 +17,7 @@ export class ReferralsRepository {
   constructor(private readonly database: ReportingDatabase) {}
 
   /** The referral with its history, transactions and rewards (removed ones included: it is the full record). */
-  public async detail(scope: TenantScope, id: string): Promise<ReferralDetail | undefined> {
+  public async detail(scope: TenantScope, id: string): Promise<ReferralDetailDto | undefined> {
     if (!UUID.test(id)) return undefined;
     const row = await this.database.one<ReferralRow>(
       scope,

@@ -4,6 +4,7 @@ import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { ListQueryDto } from '../common/list-query.dto';
 import { CREATED_AT_SORT, KeysetRow, ListSpec } from '../common/list-spec';
 import { iso, money, Money } from '../common/money';
+import { ApiPartnerStackValue, KNOWN_PAYMENT_STATUSES, KNOWN_REWARD_STATUSES } from '../common/partnerstack-values.dto';
 import { PROGRAM_REF_COLUMNS, programJoin, ProgramRef, programRef, ProgramRefRow } from '../common/program-ref';
 import { sql, table, tenant } from '../database/sql';
 
@@ -21,10 +22,10 @@ export class RewardDto {
   @ApiProperty() createdAt!: string;
   @ApiProperty({ type: Money }) amount!: Money;
   @ApiProperty({ nullable: true, type: String }) description!: string | null;
-  @ApiProperty({ nullable: true, type: String, description: "PartnerStack's reward_status" }) rewardStatus!:
-    string | null;
-  @ApiProperty({ nullable: true, type: String, description: "PartnerStack's payment_status" }) paymentStatus!:
-    string | null;
+  @ApiPartnerStackValue(KNOWN_REWARD_STATUSES, { description: "PartnerStack's reward_status", nullable: true })
+  rewardStatus!: string | null;
+  @ApiPartnerStackValue(KNOWN_PAYMENT_STATUSES, { description: "PartnerStack's payment_status", nullable: true })
+  paymentStatus!: string | null;
   @ApiProperty({ nullable: true, type: String }) declineReason!: string | null;
   @ApiProperty({ nullable: true, type: Boolean }) withdrawn!: boolean | null;
   @ApiProperty() recurrence!: string;

@@ -4,7 +4,8 @@ import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ScopeQueryDto } from '../common/list-query.dto';
 import { Tenant } from '../common/tenant.decorator';
 import { TenantScope } from '../database/tenant-scope';
-import { Summary, SummaryRepository } from './summary.repository';
+import { SummaryDto } from './summary.dto';
+import { SummaryRepository } from './summary.repository';
 
 @ApiTags('summary')
 @ApiBearerAuth()
@@ -14,11 +15,12 @@ export class SummaryController {
 
   @Get()
   @ApiOkResponse({
+    type: SummaryDto,
     description:
       'Counts and totals for the org: programs, referrals by status, revenue and refunds, rewards by status, payouts; ' +
       'dataAsOf (data complete up to then: the start of the newest succeeded sync) and per-stream freshness',
   })
-  public summary(@Tenant() scope: TenantScope, @Query() query: ScopeQueryDto): Promise<Summary> {
+  public summary(@Tenant() scope: TenantScope, @Query() query: ScopeQueryDto): Promise<SummaryDto> {
     return this.summaries.summary(scope, query);
   }
 }

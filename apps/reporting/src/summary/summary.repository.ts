@@ -7,25 +7,14 @@ import { iso, Money, totalsByCurrency } from '../common/money';
 import { ReportingDatabase } from '../database/reporting-database.service';
 import { and, sql, table, tenant } from '../database/sql';
 import { TenantScope } from '../database/tenant-scope';
+import { ReferralStatus } from '../referrals/referrals.list';
 import { aggregateRows } from '../reports/aggregate-filter';
+import { SummaryDto } from './summary.dto';
 
-export interface StatusBreakdown {
+interface StatusBreakdown {
   status: string | null;
   count: number;
   totals: Money[];
-}
-
-export interface Summary {
-  programs: { total: number };
-  referrals: { total: number; paying: number; byStatus: Array<{ status: string; count: number }> };
-  revenue: { totals: Money[]; totalUsd: Money; transactions: number; transactionsWithoutUsd: number };
-  refunds: { totals: Money[]; transactions: number };
-  rewards: { total: number; totals: Money[]; byStatus: StatusBreakdown[]; byPaymentStatus: StatusBreakdown[] };
-  payouts: { total: number; totals: Money[]; byStatus: StatusBreakdown[] };
-  /** Every change up to this moment is in: the start of the newest succeeded sync (partial and failed ones do not count). */
-  dataAsOf: string | null;
-  /** Per stream, how far each freshness tier is current, from the newest finished sync that reported it. */
-  freshness: StreamFreshness[];
 }
 
 interface CurrencyRow {
@@ -62,10 +51,10 @@ export class SummaryRepository {
   constructor(private readonly database: ReportingDatabase) {}
 
   /** One round trip: each part reads a pre-aggregated table (or the small partnership table). */
-  public async summary(scope: TenantScope, query: ScopeQueryDto): Promise<Summary> {
+  public async summary(scope: TenantScope, query: ScopeQueryDto): Promise<SummaryDto> {
     const row = await this.database.one<{
       programs: number;
-      referrals: Array<{ status: string; records: number; paying: number }>;
+      referrals: Array<{ status: ReferralStatus; records: number; paying: number }>;
       billing: Array<CurrencyRow & { refunded: boolean; amount_usd: number; without_usd: number }>;
       rewards: Array<{
         reward_status: string | null;

@@ -16,6 +16,7 @@ import { wantsCsv } from '../csv/csv';
 import { ReportingDatabase } from '../database/reporting-database.service';
 import { TenantScope } from '../database/tenant-scope';
 import { SyncRunDto, syncRunList } from './sync-runs.list';
+import { REPORTED_SYNC_RUN_STATUSES } from './sync-run-streams.dto';
 import { SyncRunsRepository } from './sync-runs.repository';
 
 @ApiTags('sync-runs')
@@ -28,7 +29,11 @@ export class SyncRunsController {
   ) {}
 
   @Get()
-  @ApiList(SyncRunDto)
+  @ApiList(SyncRunDto, {
+    valueFilters: [
+      { name: 'status', values: REPORTED_SYNC_RUN_STATUSES, open: false, description: 'Only runs in this status' },
+    ],
+  })
   public list(@Tenant() scope: TenantScope, @Query() query: ListQueryDto, @Headers('accept') accept?: string) {
     return wantsCsv(accept)
       ? listCsv(this.database, scope, syncRunList, query)

@@ -1,45 +1,51 @@
 import { ApiProperty } from '@nestjs/swagger';
 
-import type { StreamFreshness } from '@pp/contracts';
-import type { SyncRunProgress } from '@pp/domain';
+import { SYNC_MODES } from '@pp/contracts';
 
 import { ListQueryDto } from '../common/list-query.dto';
 import { KeysetRow, ListSpec } from '../common/list-spec';
 import { iso } from '../common/money';
 import { sql, table, tenant } from '../database/sql';
+import {
+  REPORTED_SYNC_RUN_STATUSES,
+  ReportedSyncRunStatus,
+  StreamFreshnessDto,
+  StreamStatsDto,
+  SyncRunProgressDto,
+} from './sync-run-streams.dto';
 
 export class SyncRunDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ description: "The sync service's run id" }) externalKey!: string;
   @ApiProperty() connectionId!: string;
-  @ApiProperty() mode!: string;
+  @ApiProperty({ enum: SYNC_MODES, description: 'full re-reads every record; incremental reads what changed' })
+  mode!: (typeof SYNC_MODES)[number];
   @ApiProperty({
-    description: "running, succeeded, partial or failed; a merged run shows its target's (queued before it started)",
+    enum: REPORTED_SYNC_RUN_STATUSES,
+    description:
+      "running, succeeded, partial or failed; a merged run shows its target's, and is queued until that one starts",
   })
-  status!: string;
+  status!: ReportedSyncRunStatus;
   @ApiProperty() startedAt!: string;
   @ApiProperty({ nullable: true, type: String }) finishedAt!: string | null;
   @ApiProperty({ nullable: true, type: Number }) recordsFetched!: number | null;
   @ApiProperty({ nullable: true, type: Number }) recordsEmitted!: number | null;
   @ApiProperty({ nullable: true, type: String }) error!: string | null;
-  @ApiProperty({ description: 'Per-stream counts and errors', type: 'array', items: { type: 'object' } })
-  streams!: unknown[];
+  @ApiProperty({ type: [StreamStatsDto], description: 'Per-stream counts and errors; empty until the run finishes' })
+  streams!: StreamStatsDto[];
   @ApiProperty({ nullable: true, type: String }) nextSyncAt!: string | null;
   @ApiProperty({
+    type: SyncRunProgressDto,
     nullable: true,
-    type: 'object',
-    additionalProperties: true,
-    description:
-      'Latest progress of each stream while the run ran: { reportedAt, streams: [{ stream, status, tier, pages, fetched, emitted, removed, estimatedPagesLeft, reportedAt }] }',
+    description: 'The latest progress of each stream while the run ran; null when it reported none',
   })
-  progress!: SyncRunProgress | null;
+  progress!: SyncRunProgressDto | null;
   @ApiProperty({
+    type: [StreamFreshnessDto],
     nullable: true,
-    type: 'array',
-    items: { type: 'object' },
-    description: 'Per stream after the run: { stream, newRecordsAsOf, warmAsOf, warmWindowDays, reconciledAt }',
+    description: 'Per stream after the run, how far each freshness tier is current; null before it finished',
   })
-  freshness!: StreamFreshness[] | null;
+  freshness!: StreamFreshnessDto[] | null;
   @ApiProperty({
     nullable: true,
     type: String,
@@ -51,17 +57,17 @@ export class SyncRunDto {
 export interface SyncRunRow extends KeysetRow {
   external_key: string;
   connection_id: string;
-  mode: string;
-  status: string;
+  mode: (typeof SYNC_MODES)[number];
+  status: ReportedSyncRunStatus;
   started_at: Date;
   finished_at: Date | null;
   records_fetched: number | null;
   records_emitted: number | null;
   error: string | null;
-  streams: unknown[];
+  streams: StreamStatsDto[];
   next_sync_at: Date | null;
-  progress: SyncRunProgress | null;
-  freshness: StreamFreshness[] | null;
+  progress: SyncRunProgressDto | null;
+  freshness: StreamFreshnessDto[] | null;
   merged_into_sync_run_id: string | null;
 }
 

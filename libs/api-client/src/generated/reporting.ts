@@ -248,6 +248,120 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
+    ProgramsSummaryDto: {
+      total: number;
+    };
+    ReferralStatusCountDto: {
+      /** @enum {string} */
+      status: 'referred' | 'converted' | 'archived';
+      count: number;
+    };
+    ReferralsSummaryDto: {
+      total: number;
+      /** @description Referrals PartnerStack reports as has_paid */
+      paying: number;
+      byStatus: components['schemas']['ReferralStatusCountDto'][];
+    };
+    Money: {
+      /**
+       * @description Integer minor units (cents)
+       * @example 4900
+       */
+      amount: number;
+      /** @example USD */
+      currency: string;
+    };
+    RevenueSummaryDto: {
+      /** @description Unrefunded transactions, per currency */
+      totals: components['schemas']['Money'][];
+      /** @description Sum of PartnerStack's amount_usd where given */
+      totalUsd: components['schemas']['Money'];
+      transactions: number;
+      /** @description Transactions PartnerStack gave no amount_usd for */
+      transactionsWithoutUsd: number;
+    };
+    RefundsSummaryDto: {
+      /** @description Refunded transactions, per currency (not in revenue) */
+      totals: components['schemas']['Money'][];
+      transactions: number;
+    };
+    RewardStatusBreakdownDto: {
+      /** @description PartnerStack's reward_status. Known values: scheduled, pending, hold, approved, declined, paid; PartnerStack may send others, which are passed on as given. */
+      status: string | null;
+      count: number;
+      totals: components['schemas']['Money'][];
+    };
+    PaymentStatusBreakdownDto: {
+      /** @description PartnerStack's payment_status; null before a reward is approved. Known values: available, in_transit, withdrawn, paid_and_refunded, paid_externally, expired, failed, merging; PartnerStack may send others, which are passed on as given. */
+      status: string | null;
+      count: number;
+      totals: components['schemas']['Money'][];
+    };
+    RewardsSummaryDto: {
+      total: number;
+      totals: components['schemas']['Money'][];
+      /** @description Status ascending, no status last */
+      byStatus: components['schemas']['RewardStatusBreakdownDto'][];
+      /** @description Status ascending, no status last */
+      byPaymentStatus: components['schemas']['PaymentStatusBreakdownDto'][];
+    };
+    PayoutStatusBreakdownDto: {
+      /** @description PartnerStack's payout status. Known values: successful; PartnerStack may send others, which are passed on as given. */
+      status: string | null;
+      count: number;
+      totals: components['schemas']['Money'][];
+    };
+    PayoutsSummaryDto: {
+      total: number;
+      totals: components['schemas']['Money'][];
+      /** @description Status ascending, no status last */
+      byStatus: components['schemas']['PayoutStatusBreakdownDto'][];
+    };
+    StreamFreshnessDto: {
+      /** @enum {string} */
+      stream:
+        | 'partnerships'
+        | 'customers'
+        | 'transactions'
+        | 'payouts'
+        | 'rewards'
+        | 'actions'
+        | 'marketplace_programs'
+        | 'deals'
+        | 'leads';
+      /**
+       * Format: date-time
+       * @description Every record created before this is in
+       */
+      newRecordsAsOf: string | null;
+      /**
+       * Format: date-time
+       * @description Every change to a record created within the warm window is in as of this
+       */
+      warmAsOf: string | null;
+      /** @description Days before warmAsOf the warm window reaches */
+      warmWindowDays: number | null;
+      /**
+       * Format: date-time
+       * @description Every change and removal of any record is in as of this (the last full reconcile)
+       */
+      reconciledAt: string | null;
+    };
+    SummaryDto: {
+      programs: components['schemas']['ProgramsSummaryDto'];
+      referrals: components['schemas']['ReferralsSummaryDto'];
+      revenue: components['schemas']['RevenueSummaryDto'];
+      refunds: components['schemas']['RefundsSummaryDto'];
+      rewards: components['schemas']['RewardsSummaryDto'];
+      payouts: components['schemas']['PayoutsSummaryDto'];
+      /**
+       * Format: date-time
+       * @description Every change up to this moment is in: the start of the newest succeeded sync (partial and failed ones do not count)
+       */
+      dataAsOf: string | null;
+      /** @description Per stream, how far each freshness tier is current, from the newest finished sync that reported it */
+      freshness: components['schemas']['StreamFreshnessDto'][];
+    };
     CompanyRef: {
       /** Format: uuid */
       id: string | null;
@@ -260,8 +374,12 @@ export interface components {
       slug: string | null;
     };
     CommissionRuleDto: {
+      /**
+       * @description How the offer pays, read from its type; unknown when unrecognised
+       * @enum {string}
+       */
+      kind: 'percentage' | 'flat' | 'unknown';
       /** @description PartnerStack's offer type, e.g. revenue_share or flat */
-      kind: string;
       sourceType: string | null;
       /** @description Percent for revenue share, amount for flat offers */
       rate: number | null;
@@ -278,6 +396,7 @@ export interface components {
       externalKey: string;
       name: string | null;
       createdAt: string;
+      /** @description PartnerStack's partnership status. Known values: active; PartnerStack may send others, which are passed on as given. */
       status: string | null;
       claimed: boolean | null;
       archived: boolean;
@@ -290,6 +409,40 @@ export interface components {
       /** @description Percent of each transaction, when the program pays one */
       revenueShareRate: number | null;
       removedUpstreamAt: string | null;
+    };
+    ProgramStatsDto: {
+      referrals: number;
+      /** @description Unrefunded transactions, per currency */
+      revenue: components['schemas']['Money'][];
+      /** @description Refunded transactions, per currency (not in revenue) */
+      refunds: components['schemas']['Money'][];
+      /** @description Rewards, per currency */
+      rewards: components['schemas']['Money'][];
+    };
+    ProgramDetailDto: {
+      /**
+       * Format: uuid
+       * @description Our id of the partnership (the agency in this program)
+       */
+      id: string;
+      /** @description PartnerStack's partnership key */
+      externalKey: string;
+      name: string | null;
+      createdAt: string;
+      /** @description PartnerStack's partnership status. Known values: active; PartnerStack may send others, which are passed on as given. */
+      status: string | null;
+      claimed: boolean | null;
+      archived: boolean;
+      hasSubId: boolean | null;
+      company: components['schemas']['CompanyRef'];
+      /** @description Group / tier */
+      group: components['schemas']['GroupRef'] | null;
+      referralLink: string | null;
+      commissionRules: components['schemas']['CommissionRuleDto'][];
+      /** @description Percent of each transaction, when the program pays one */
+      revenueShareRate: number | null;
+      removedUpstreamAt: string | null;
+      stats: components['schemas']['ProgramStatsDto'];
     };
     ProgramRef: {
       /** Format: uuid */
@@ -319,7 +472,11 @@ export interface components {
       /** @description PartnerStack's customer key */
       externalKey: string;
       createdAt: string;
-      status: string;
+      /**
+       * @description archived if PartnerStack archived it, else converted once it paid
+       * @enum {string}
+       */
+      status: 'referred' | 'converted' | 'archived';
       /** @description PartnerStack's has_paid */
       hasPaid: boolean | null;
       archived: boolean;
@@ -331,14 +488,18 @@ export interface components {
       contact: components['schemas']['ContactRef'] | null;
       removedUpstreamAt: string | null;
     };
-    Money: {
+    StatusChangeDto: {
+      /** @description The field that changed; more may be tracked later */
+      field: string;
+      /** @description The value before; null for the first one seen */
+      from: string | null;
+      /** @description The value after */
+      to: string | null;
       /**
-       * @description Integer minor units (cents)
-       * @example 4900
+       * Format: date-time
+       * @description When it changed, by PartnerStack's clock
        */
-      amount: number;
-      /** @example USD */
-      currency: string;
+      at: string;
     };
     TransactionDto: {
       /** Format: uuid */
@@ -366,9 +527,9 @@ export interface components {
       createdAt: string;
       amount: components['schemas']['Money'];
       description: string | null;
-      /** @description PartnerStack's reward_status */
+      /** @description PartnerStack's reward_status. Known values: scheduled, pending, hold, approved, declined, paid; PartnerStack may send others, which are passed on as given. */
       rewardStatus: string | null;
-      /** @description PartnerStack's payment_status */
+      /** @description PartnerStack's payment_status. Known values: available, in_transit, withdrawn, paid_and_refunded, paid_externally, expired, failed, merging; PartnerStack may send others, which are passed on as given. */
       paymentStatus: string | null;
       declineReason: string | null;
       withdrawn: boolean | null;
@@ -386,12 +547,41 @@ export interface components {
       program: components['schemas']['ProgramRef'] | null;
       removedUpstreamAt: string | null;
     };
+    ReferralDetailDto: {
+      /** Format: uuid */
+      id: string;
+      /** @description PartnerStack's customer key */
+      externalKey: string;
+      createdAt: string;
+      /**
+       * @description archived if PartnerStack archived it, else converted once it paid
+       * @enum {string}
+       */
+      status: 'referred' | 'converted' | 'archived';
+      /** @description PartnerStack's has_paid */
+      hasPaid: boolean | null;
+      archived: boolean;
+      subIds: string[];
+      firstReferredAt: string | null;
+      convertedAt: string | null;
+      program: components['schemas']['ProgramRef'] | null;
+      account: components['schemas']['AccountRef'] | null;
+      contact: components['schemas']['ContactRef'] | null;
+      removedUpstreamAt: string | null;
+      /** @description Oldest first */
+      statusHistory: components['schemas']['StatusChangeDto'][];
+      /** @description Newest first, removed ones included */
+      transactions: components['schemas']['TransactionDto'][];
+      /** @description Newest first, removed ones included */
+      rewards: components['schemas']['RewardDto'][];
+    };
     PayoutDto: {
       /** Format: uuid */
       id: string;
       externalKey: string;
       createdAt: string;
       amount: components['schemas']['Money'];
+      /** @description PartnerStack's payout status. Known values: successful; PartnerStack may send others, which are passed on as given. */
       status: string | null;
       providerType: string | null;
       sentAt: string | null;
@@ -403,6 +593,7 @@ export interface components {
       id: string;
       externalKey: string;
       createdAt: string;
+      /** @description PartnerStack's lead status (vendors name their own). Known values: open, closed, dead, closed won, closed lost; PartnerStack may send others, which are passed on as given. */
       status: string | null;
       approved: boolean | null;
       amount: components['schemas']['Money'] | null;
@@ -492,15 +683,110 @@ export interface components {
       ratePercent: number | null;
       /** @description Creation time of the transaction, reward or customer */
       occurredAt: string;
+      /** @description The reward's reward_status. Known values: scheduled, pending, hold, approved, declined, paid; PartnerStack may send others, which are passed on as given. */
       rewardStatus: string | null;
+      /** @description The reward's payment_status. Known values: available, in_transit, withdrawn, paid_and_refunded, paid_externally, expired, failed, merging; PartnerStack may send others, which are passed on as given. */
       paymentStatus: string | null;
       declineReason: string | null;
       program: components['schemas']['ProgramRef'] | null;
       referral: components['schemas']['RecordRef'] | null;
       transaction: components['schemas']['RecordRef'] | null;
       reward: components['schemas']['RecordRef'] | null;
-      /** @description API paths of the records involved */
-      links: Record<string, never>;
+      /**
+       * @description API paths of the records involved, by kind (program, referral)
+       * @example {
+       *       "program": "/v1/programs/…",
+       *       "referral": "/v1/referrals/…"
+       *     }
+       */
+      links: {
+        [key: string]: string;
+      };
+    };
+    MissedRewardSummaryDto: {
+      /** @enum {string} */
+      reason:
+        | 'transaction_without_reward'
+        | 'reward_below_rule'
+        | 'reward_declined'
+        | 'reward_stuck'
+        | 'paying_customer_without_reward'
+        | 'reward_payment_failed';
+      count: number;
+      /** @description Per currency; unknown amounts are not in it */
+      amountAtStake: components['schemas']['Money'][];
+    };
+    MissedRewardThresholdsDto: {
+      /** @description A transaction with no reward this many days after it is missed */
+      afterDays: number;
+      /** @description A reward pending or on hold for longer than this is stuck */
+      stuckDays: number;
+    };
+    StreamStatsDto: {
+      /** @enum {string} */
+      stream:
+        | 'partnerships'
+        | 'customers'
+        | 'transactions'
+        | 'payouts'
+        | 'rewards'
+        | 'actions'
+        | 'marketplace_programs'
+        | 'deals'
+        | 'leads';
+      /** @enum {string} */
+      status: 'succeeded' | 'failed' | 'unavailable' | 'skipped';
+      /** @description Records read from PartnerStack */
+      fetched: number;
+      /** @description Records new or changed, passed on */
+      emitted: number;
+      unchanged: number;
+      /** @description Records PartnerStack no longer returns */
+      removed: number;
+      apiCalls: number;
+      /** @description Calls PartnerStack answered 429 */
+      rateLimited: number;
+      errors: number;
+      error: string | null;
+    };
+    StreamProgressDto: {
+      /** @enum {string} */
+      stream:
+        | 'partnerships'
+        | 'customers'
+        | 'transactions'
+        | 'payouts'
+        | 'rewards'
+        | 'actions'
+        | 'marketplace_programs'
+        | 'deals'
+        | 'leads';
+      /** @enum {string} */
+      status: 'pending' | 'running' | 'succeeded' | 'failed' | 'unavailable' | 'skipped';
+      /**
+       * @description Which part of the stream is being read
+       * @enum {string|null}
+       */
+      tier: 'incremental' | 'warm' | 'full' | null;
+      pages: number;
+      fetched: number;
+      emitted: number;
+      removed: number;
+      /** @description Pages still to read where the sync can tell, otherwise null */
+      estimatedPagesLeft: number | null;
+      /**
+       * Format: date-time
+       * @description When the sync reported this stream
+       */
+      reportedAt: string;
+    };
+    SyncRunProgressDto: {
+      /**
+       * Format: date-time
+       * @description The latest report of the run
+       */
+      reportedAt: string;
+      streams: components['schemas']['StreamProgressDto'][];
     };
     SyncRunDto: {
       /** Format: uuid */
@@ -508,23 +794,28 @@ export interface components {
       /** @description The sync service's run id */
       externalKey: string;
       connectionId: string;
-      mode: string;
-      /** @description running, succeeded, partial or failed; a merged run shows its target's (queued before it started) */
-      status: string;
+      /**
+       * @description full re-reads every record; incremental reads what changed
+       * @enum {string}
+       */
+      mode: 'incremental' | 'full';
+      /**
+       * @description running, succeeded, partial or failed; a merged run shows its target's, and is queued until that one starts
+       * @enum {string}
+       */
+      status: 'queued' | 'running' | 'succeeded' | 'partial' | 'failed';
       startedAt: string;
       finishedAt: string | null;
       recordsFetched: number | null;
       recordsEmitted: number | null;
       error: string | null;
-      /** @description Per-stream counts and errors */
-      streams: Record<string, never>[];
+      /** @description Per-stream counts and errors; empty until the run finishes */
+      streams: components['schemas']['StreamStatsDto'][];
       nextSyncAt: string | null;
-      /** @description Latest progress of each stream while the run ran: { reportedAt, streams: [{ stream, status, tier, pages, fetched, emitted, removed, estimatedPagesLeft, reportedAt }] } */
-      progress: {
-        [key: string]: unknown;
-      } | null;
-      /** @description Per stream after the run: { stream, newRecordsAsOf, warmAsOf, warmWindowDays, reconciledAt } */
-      freshness: Record<string, never>[] | null;
+      /** @description The latest progress of each stream while the run ran; null when it reported none */
+      progress: components['schemas']['SyncRunProgressDto'] | null;
+      /** @description Per stream after the run, how far each freshness tier is current; null before it finished */
+      freshness: components['schemas']['StreamFreshnessDto'][] | null;
       /** @description The sync run id (externalKey) of the run this one was folded into; its status is that run's */
       mergedIntoSyncRunId: string | null;
     };
@@ -582,7 +873,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['SummaryDto'];
+        };
       };
       /** @description Invalid input; `errors` names each invalid field. */
       400: {
@@ -654,15 +947,16 @@ export interface operations {
         limit?: number;
         /** @description Opaque; the nextCursor of the previous page */
         cursor?: string;
-        /** @description PartnerStack's status string, exactly as PartnerStack gives it */
+        /** @description Only this partnership status, exactly as PartnerStack gives it. Known values: active; others may appear. */
         status?: string;
         /** @description Text search (names, e-mails, PartnerStack keys) */
         q?: string;
         /** @description Sort column, `-` prefix for descending */
         sort?: string;
       };
-      header: {
-        accept: string;
+      header?: {
+        /** @description `text/csv` for the CSV download; JSON otherwise */
+        accept?: string;
       };
       path?: never;
       cookie?: never;
@@ -680,11 +974,7 @@ export interface operations {
             /** @description Pass as `cursor` for the next page */
             nextCursor: string | null;
           };
-          'text/csv': {
-            data: components['schemas']['ProgramDto'][];
-            /** @description Pass as `cursor` for the next page */
-            nextCursor: string | null;
-          };
+          'text/csv': string;
         };
       };
       /** @description Invalid filter, sort or cursor */
@@ -759,7 +1049,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ProgramDetailDto'];
+        };
       };
       /** @description Invalid input; `errors` names each invalid field. */
       400: {
@@ -839,15 +1131,16 @@ export interface operations {
         limit?: number;
         /** @description Opaque; the nextCursor of the previous page */
         cursor?: string;
-        /** @description PartnerStack's status string, exactly as PartnerStack gives it */
-        status?: string;
+        /** @description Only referrals in this status */
+        status?: 'referred' | 'converted' | 'archived';
         /** @description Text search (names, e-mails, PartnerStack keys) */
         q?: string;
         /** @description Sort column, `-` prefix for descending */
         sort?: string;
       };
-      header: {
-        accept: string;
+      header?: {
+        /** @description `text/csv` for the CSV download; JSON otherwise */
+        accept?: string;
       };
       path?: never;
       cookie?: never;
@@ -865,11 +1158,7 @@ export interface operations {
             /** @description Pass as `cursor` for the next page */
             nextCursor: string | null;
           };
-          'text/csv': {
-            data: components['schemas']['ReferralDto'][];
-            /** @description Pass as `cursor` for the next page */
-            nextCursor: string | null;
-          };
+          'text/csv': string;
         };
       };
       /** @description Invalid filter, sort or cursor */
@@ -944,7 +1233,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ReferralDetailDto'];
+        };
       };
       /** @description Invalid input; `errors` names each invalid field. */
       400: {
@@ -1033,8 +1324,9 @@ export interface operations {
         /** @description Only refunded (true) or only unrefunded (false) transactions */
         refunded?: boolean;
       };
-      header: {
-        accept: string;
+      header?: {
+        /** @description `text/csv` for the CSV download; JSON otherwise */
+        accept?: string;
       };
       path?: never;
       cookie?: never;
@@ -1052,11 +1344,7 @@ export interface operations {
             /** @description Pass as `cursor` for the next page */
             nextCursor: string | null;
           };
-          'text/csv': {
-            data: components['schemas']['TransactionDto'][];
-            /** @description Pass as `cursor` for the next page */
-            nextCursor: string | null;
-          };
+          'text/csv': string;
         };
       };
       /** @description Invalid filter, sort or cursor */
@@ -1129,17 +1417,18 @@ export interface operations {
         limit?: number;
         /** @description Opaque; the nextCursor of the previous page */
         cursor?: string;
-        /** @description PartnerStack's status string, exactly as PartnerStack gives it */
+        /** @description Only this reward_status, exactly as PartnerStack gives it. Known values: scheduled, pending, hold, approved, declined, paid; others may appear. */
         status?: string;
         /** @description Text search (names, e-mails, PartnerStack keys) */
         q?: string;
         /** @description Sort column, `-` prefix for descending */
         sort?: string;
-        /** @description PartnerStack's payment_status, e.g. available, failed, expired */
+        /** @description Only this payment_status, exactly as PartnerStack gives it. Known values: available, in_transit, withdrawn, paid_and_refunded, paid_externally, expired, failed, merging; others may appear. */
         paymentStatus?: string;
       };
-      header: {
-        accept: string;
+      header?: {
+        /** @description `text/csv` for the CSV download; JSON otherwise */
+        accept?: string;
       };
       path?: never;
       cookie?: never;
@@ -1157,11 +1446,7 @@ export interface operations {
             /** @description Pass as `cursor` for the next page */
             nextCursor: string | null;
           };
-          'text/csv': {
-            data: components['schemas']['RewardDto'][];
-            /** @description Pass as `cursor` for the next page */
-            nextCursor: string | null;
-          };
+          'text/csv': string;
         };
       };
       /** @description Invalid filter, sort or cursor */
@@ -1234,15 +1519,16 @@ export interface operations {
         limit?: number;
         /** @description Opaque; the nextCursor of the previous page */
         cursor?: string;
-        /** @description PartnerStack's status string, exactly as PartnerStack gives it */
+        /** @description Only this payout status, exactly as PartnerStack gives it. Known values: successful; others may appear. */
         status?: string;
         /** @description Text search (names, e-mails, PartnerStack keys) */
         q?: string;
         /** @description Sort column, `-` prefix for descending */
         sort?: string;
       };
-      header: {
-        accept: string;
+      header?: {
+        /** @description `text/csv` for the CSV download; JSON otherwise */
+        accept?: string;
       };
       path?: never;
       cookie?: never;
@@ -1260,11 +1546,7 @@ export interface operations {
             /** @description Pass as `cursor` for the next page */
             nextCursor: string | null;
           };
-          'text/csv': {
-            data: components['schemas']['PayoutDto'][];
-            /** @description Pass as `cursor` for the next page */
-            nextCursor: string | null;
-          };
+          'text/csv': string;
         };
       };
       /** @description Invalid filter, sort or cursor */
@@ -1337,15 +1619,16 @@ export interface operations {
         limit?: number;
         /** @description Opaque; the nextCursor of the previous page */
         cursor?: string;
-        /** @description PartnerStack's status string, exactly as PartnerStack gives it */
+        /** @description Only this lead status, exactly as PartnerStack gives it. Known values: open, closed, dead, closed won, closed lost; others may appear. */
         status?: string;
         /** @description Text search (names, e-mails, PartnerStack keys) */
         q?: string;
         /** @description Sort column, `-` prefix for descending */
         sort?: string;
       };
-      header: {
-        accept: string;
+      header?: {
+        /** @description `text/csv` for the CSV download; JSON otherwise */
+        accept?: string;
       };
       path?: never;
       cookie?: never;
@@ -1363,11 +1646,7 @@ export interface operations {
             /** @description Pass as `cursor` for the next page */
             nextCursor: string | null;
           };
-          'text/csv': {
-            data: components['schemas']['LeadDto'][];
-            /** @description Pass as `cursor` for the next page */
-            nextCursor: string | null;
-          };
+          'text/csv': string;
         };
       };
       /** @description Invalid filter, sort or cursor */
@@ -1447,8 +1726,9 @@ export interface operations {
         /** @description Sort column, `-` prefix for descending */
         sort?: string;
       };
-      header: {
-        accept: string;
+      header?: {
+        /** @description `text/csv` for the CSV download; JSON otherwise */
+        accept?: string;
       };
       path?: never;
       cookie?: never;
@@ -1466,11 +1746,7 @@ export interface operations {
             /** @description Pass as `cursor` for the next page */
             nextCursor: string | null;
           };
-          'text/csv': {
-            data: components['schemas']['DealDto'][];
-            /** @description Pass as `cursor` for the next page */
-            nextCursor: string | null;
-          };
+          'text/csv': string;
         };
       };
       /** @description Invalid filter, sort or cursor */
@@ -1726,8 +2002,9 @@ export interface operations {
           | 'paying_customer_without_reward'
           | 'reward_payment_failed';
       };
-      header: {
-        accept: string;
+      header?: {
+        /** @description `text/csv` for the CSV download; JSON otherwise */
+        accept?: string;
       };
       path?: never;
       cookie?: never;
@@ -1744,12 +2021,11 @@ export interface operations {
             data: components['schemas']['MissedRewardDto'][];
             /** @description Pass as `cursor` for the next page */
             nextCursor: string | null;
+            /** @description Count and amount at stake per reason, over every page of the same filters */
+            summary: components['schemas']['MissedRewardSummaryDto'][];
+            thresholds: components['schemas']['MissedRewardThresholdsDto'];
           };
-          'text/csv': {
-            data: components['schemas']['MissedRewardDto'][];
-            /** @description Pass as `cursor` for the next page */
-            nextCursor: string | null;
-          };
+          'text/csv': string;
         };
       };
       /** @description Invalid filter, sort or cursor */
@@ -1822,15 +2098,16 @@ export interface operations {
         limit?: number;
         /** @description Opaque; the nextCursor of the previous page */
         cursor?: string;
-        /** @description PartnerStack's status string, exactly as PartnerStack gives it */
-        status?: string;
+        /** @description Only runs in this status */
+        status?: 'queued' | 'running' | 'succeeded' | 'partial' | 'failed';
         /** @description Text search (names, e-mails, PartnerStack keys) */
         q?: string;
         /** @description Sort column, `-` prefix for descending */
         sort?: string;
       };
-      header: {
-        accept: string;
+      header?: {
+        /** @description `text/csv` for the CSV download; JSON otherwise */
+        accept?: string;
       };
       path?: never;
       cookie?: never;
@@ -1848,11 +2125,7 @@ export interface operations {
             /** @description Pass as `cursor` for the next page */
             nextCursor: string | null;
           };
-          'text/csv': {
-            data: components['schemas']['SyncRunDto'][];
-            /** @description Pass as `cursor` for the next page */
-            nextCursor: string | null;
-          };
+          'text/csv': string;
         };
       };
       /** @description Invalid filter, sort or cursor */

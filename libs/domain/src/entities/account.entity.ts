@@ -1,9 +1,14 @@
-import { Entity, Property } from '@mikro-orm/core';
+import { Entity, Index, Property, Unique } from '@mikro-orm/core';
 
+import { Contact } from './contact.entity';
+import { Link } from './link';
 import { SyncedRecord } from './synced-record.entity';
 
 /** A referred shop or company; external key is the PartnerStack customer key (`cus_…`). */
 @Entity({ schema: 'domain', tableName: 'account' })
+@Unique({ name: 'account_tenant_external_key_unique', properties: ['tenantId', 'externalKey'] })
+@Index({ name: 'account_tenant_id_contact_email_index', properties: ['tenantId', 'contactEmail'] })
+@Index({ name: 'account_tenant_id_name_normalized_index', properties: ['tenantId', 'nameNormalized'] })
 export class Account extends SyncedRecord {
   @Property({ type: 'text', nullable: true })
   name!: string | null;
@@ -22,6 +27,6 @@ export class Account extends SyncedRecord {
   @Property({ type: 'text', nullable: true })
   contactEmail!: string | null;
 
-  @Property({ type: 'uuid', nullable: true })
+  @Link(() => Contact, 'contact_id')
   contactId!: string | null;
 }

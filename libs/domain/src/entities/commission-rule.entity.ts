@@ -1,10 +1,14 @@
-import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
+import { Entity, Index, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+
+import { Partnership } from './partnership.entity';
 
 export const COMMISSION_KINDS = ['percentage', 'flat', 'unknown'] as const;
 export type CommissionKind = (typeof COMMISSION_KINDS)[number];
 
 /** One offer of a partnership, replaced whenever a newer version of the partnership arrives. */
 @Entity({ schema: 'domain', tableName: 'commission_rule' })
+@Unique({ name: 'commission_rule_partnership_position_unique', properties: ['partnershipId', 'position'] })
+@Index({ name: 'commission_rule_tenant_partnership_index', properties: ['tenantId', 'partnershipId'] })
 export class CommissionRule {
   @PrimaryKey({ type: 'uuid' })
   id!: string;
@@ -12,7 +16,15 @@ export class CommissionRule {
   @Property({ type: 'text' })
   tenantId!: string;
 
-  @Property({ type: 'uuid' })
+  /** The rules go with their partnership; the key is PostgreSQL's default name (an inline `references`). */
+  @ManyToOne({
+    entity: () => Partnership,
+    mapToPk: true,
+    fieldName: 'partnership_id',
+    deleteRule: 'cascade',
+    updateRule: 'no action',
+    foreignKeyName: 'commission_rule_partnership_id_fkey',
+  })
   partnershipId!: string;
 
   /** Index of the offer in the partnership's `offers[]`. */
@@ -39,6 +51,6 @@ export class CommissionRule {
   @Property({ type: 'jsonb' })
   raw!: Record<string, unknown>;
 
-  @Property({ type: 'timestamptz' })
+  @Property({ type: 'timestamptz', defaultRaw: 'now()' })
   createdAt!: Date;
 }

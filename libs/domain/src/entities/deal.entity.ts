@@ -1,9 +1,16 @@
-import { BigIntType, Entity, Property } from '@mikro-orm/core';
+import { BigIntType, Entity, Index, Property, Unique } from '@mikro-orm/core';
 
+import { Account } from './account.entity';
+import { ReportCreatedIndex } from './indexes';
+import { Link } from './link';
 import { SyncedRecord } from './synced-record.entity';
 
 /** A PartnerStack deal, linked to the account of the same (normalized) name. */
 @Entity({ schema: 'domain', tableName: 'deal' })
+@Unique({ name: 'deal_tenant_external_key_unique', properties: ['tenantId', 'externalKey'] })
+@Index({ name: 'deal_tenant_id_source_created_at_index', properties: ['tenantId', 'sourceCreatedAt'] })
+@Index({ name: 'deal_tenant_id_account_name_normalized_index', properties: ['tenantId', 'accountNameNormalized'] })
+@ReportCreatedIndex('deal')
 export class Deal extends SyncedRecord {
   @Property({ type: 'text', nullable: true })
   vendorExternalKey!: string | null;
@@ -14,7 +21,7 @@ export class Deal extends SyncedRecord {
   @Property({ type: 'text', nullable: true })
   accountNameNormalized!: string | null;
 
-  @Property({ type: 'uuid', nullable: true })
+  @Link(() => Account, 'account_id')
   accountId!: string | null;
 
   @Property({ type: new BigIntType('number'), nullable: true })

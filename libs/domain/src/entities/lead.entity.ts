@@ -1,9 +1,17 @@
-import { BigIntType, Entity, Property } from '@mikro-orm/core';
+import { BigIntType, Entity, Index, Property, Unique } from '@mikro-orm/core';
 
+import { Account } from './account.entity';
+import { ReportCreatedIndex } from './indexes';
+import { Link } from './link';
 import { SyncedRecord } from './synced-record.entity';
 
 /** A PartnerStack lead, linked to its account by customer key, else by (normalized) name. */
 @Entity({ schema: 'domain', tableName: 'lead' })
+@Unique({ name: 'lead_tenant_external_key_unique', properties: ['tenantId', 'externalKey'] })
+@Index({ name: 'lead_tenant_id_source_created_at_index', properties: ['tenantId', 'sourceCreatedAt'] })
+@Index({ name: 'lead_tenant_id_account_name_normalized_index', properties: ['tenantId', 'accountNameNormalized'] })
+@Index({ name: 'lead_tenant_id_customer_key_index', properties: ['tenantId', 'customerKey'] })
+@ReportCreatedIndex('lead')
 export class Lead extends SyncedRecord {
   @Property({ type: 'text', nullable: true })
   vendorExternalKey!: string | null;
@@ -29,7 +37,7 @@ export class Lead extends SyncedRecord {
   @Property({ type: 'text', nullable: true })
   customerKey!: string | null;
 
-  @Property({ type: 'uuid', nullable: true })
+  @Link(() => Account, 'account_id')
   accountId!: string | null;
 
   @Property({ type: 'text', nullable: true })

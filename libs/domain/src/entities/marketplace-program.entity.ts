@@ -1,9 +1,10 @@
-import { ArrayType, BigIntType, Entity, Property } from '@mikro-orm/core';
+import { ArrayType, BigIntType, Entity, Property, Unique } from '@mikro-orm/core';
 
 import { SyncedRecord } from './synced-record.entity';
 
 /** A program listed in PartnerStack's marketplace (joined or not); external key is the company key. */
 @Entity({ schema: 'domain', tableName: 'marketplace_program' })
+@Unique({ name: 'marketplace_program_tenant_external_key_unique', properties: ['tenantId', 'externalKey'] })
 export class MarketplaceProgram extends SyncedRecord {
   @Property({ type: new BigIntType('number'), nullable: true })
   sourceId!: number | null;
@@ -14,7 +15,7 @@ export class MarketplaceProgram extends SyncedRecord {
   @Property({ type: 'text', nullable: true })
   description!: string | null;
 
-  @Property({ type: ArrayType, columnType: 'text[]' })
+  @Property({ type: ArrayType, columnType: 'text[]', defaultRaw: `'{}'` })
   categories!: string[];
 
   @Property({ type: 'text', nullable: true })
@@ -29,9 +30,9 @@ export class MarketplaceProgram extends SyncedRecord {
   @Property({ type: 'boolean', nullable: true })
   hasSubId!: boolean | null;
 
-  @Property({ type: 'jsonb' })
+  @Property({ type: 'jsonb', defaultRaw: `'[]'` })
   offers!: unknown[];
 
-  @Property({ type: 'jsonb' })
+  @Property({ type: 'jsonb', defaultRaw: `'[]'` })
   promotions!: unknown[];
 }

@@ -1,9 +1,14 @@
-import { BigIntType, Entity, Property } from '@mikro-orm/core';
+import { BigIntType, Entity, Index, Property, Unique } from '@mikro-orm/core';
 
+import { ReportCreatedIndex } from './indexes';
 import { SyncedRecord } from './synced-record.entity';
 
 /** A withdrawal (`pay_…`). */
 @Entity({ schema: 'domain', tableName: 'payout' })
+@Unique({ name: 'payout_tenant_external_key_unique', properties: ['tenantId', 'externalKey'] })
+@Index({ name: 'payout_tenant_id_source_created_at_index', properties: ['tenantId', 'sourceCreatedAt'] })
+@Index({ name: 'payout_tenant_id_source_id_index', properties: ['tenantId', 'sourceId'] })
+@ReportCreatedIndex('payout')
 export class Payout extends SyncedRecord {
   /** PartnerStack's numeric id, which rewards reference as `payout_id`. */
   @Property({ type: 'text', nullable: true })

@@ -1,5 +1,12 @@
-import { BigIntType, Entity, Property } from '@mikro-orm/core';
+import { BigIntType, Entity, Index, Property, Unique } from '@mikro-orm/core';
 
+import { BillingRecord } from './billing-record.entity';
+import { ReportCreatedIndex, UnlinkedKeyIndex } from './indexes';
+import { Link } from './link';
+import { Partnership } from './partnership.entity';
+import { Payout } from './payout.entity';
+import { Program } from './program.entity';
+import { Referral } from './referral.entity';
 import { SyncedRecord } from './synced-record.entity';
 
 export const REWARD_RECURRENCES = ['recurring', 'one_time'] as const;
@@ -10,6 +17,18 @@ export type RewardRecurrence = (typeof REWARD_RECURRENCES)[number];
  * customer, transaction or payout is linked (`*Id`) as soon as the other side arrives.
  */
 @Entity({ schema: 'domain', tableName: 'reward' })
+@Unique({ name: 'reward_tenant_external_key_unique', properties: ['tenantId', 'externalKey'] })
+@Index({ name: 'reward_tenant_id_referral_id_index', properties: ['tenantId', 'referralId'] })
+@Index({ name: 'reward_tenant_id_billing_record_id_index', properties: ['tenantId', 'billingRecordId'] })
+@Index({ name: 'reward_tenant_id_payout_id_index', properties: ['tenantId', 'payoutId'] })
+@Index({ name: 'reward_tenant_id_payout_ref_index', properties: ['tenantId', 'payoutRef'] })
+@UnlinkedKeyIndex('reward', 'partnership_key', 'partnership_id')
+@UnlinkedKeyIndex('reward', 'program_key', 'program_id')
+@UnlinkedKeyIndex('reward', 'customer_key', 'referral_id')
+@UnlinkedKeyIndex('reward', 'billing_record_key', 'billing_record_id')
+@ReportCreatedIndex('reward')
+@ReportCreatedIndex('reward', 'report_partnership_created', ['partnership_id'])
+@ReportCreatedIndex('reward', 'report_status_created', ['reward_status'])
 export class Reward extends SyncedRecord {
   @Property({ type: new BigIntType('number') })
   amount!: number;
@@ -54,31 +73,31 @@ export class Reward extends SyncedRecord {
   @Property({ type: 'text', nullable: true })
   partnershipKey!: string | null;
 
-  @Property({ type: 'uuid', nullable: true })
+  @Link(() => Partnership, 'partnership_id')
   partnershipId!: string | null;
 
   @Property({ type: 'text', nullable: true })
   programKey!: string | null;
 
-  @Property({ type: 'uuid', nullable: true })
+  @Link(() => Program, 'program_id')
   programId!: string | null;
 
   @Property({ type: 'text', nullable: true })
   customerKey!: string | null;
 
-  @Property({ type: 'uuid', nullable: true })
+  @Link(() => Referral, 'referral_id')
   referralId!: string | null;
 
   @Property({ type: 'text', nullable: true })
   billingRecordKey!: string | null;
 
-  @Property({ type: 'uuid', nullable: true })
+  @Link(() => BillingRecord, 'billing_record_id')
   billingRecordId!: string | null;
 
   /** PartnerStack's `payout_id` as text: the payout's numeric id (or its key). */
   @Property({ type: 'text', nullable: true })
   payoutRef!: string | null;
 
-  @Property({ type: 'uuid', nullable: true })
+  @Link(() => Payout, 'payout_id')
   payoutId!: string | null;
 }

@@ -1,12 +1,22 @@
-import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
+import { Entity, Index, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 
 /**
  * One change of a status-like field. Derived from the set of observed versions (ordered by source time), so the
  * history is the same whatever order the versions arrived in; the first observation has `fromValue` null.
  */
 @Entity({ schema: 'domain', tableName: 'status_history' })
+// One row per change of a field at a source time; a null value is a value like any other.
+@Unique({
+  name: 'status_history_unique',
+  expression: `alter table domain.status_history add constraint status_history_unique unique nulls not distinct
+    (tenant_id, entity_kind, entity_external_key, field, source_time, to_value)`,
+})
+@Index({
+  name: 'status_history_tenant_id_entity_id_source_time_index',
+  properties: ['tenantId', 'entityId', 'sourceTime'],
+})
 export class StatusHistory {
-  @PrimaryKey({ type: 'uuid' })
+  @PrimaryKey({ type: 'uuid', defaultRaw: 'gen_random_uuid()' })
   id!: string;
 
   @Property({ type: 'text' })

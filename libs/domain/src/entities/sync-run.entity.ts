@@ -1,4 +1,4 @@
-import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
+import { Entity, Index, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 
 import type { StreamFreshness, StreamProgress, StreamStats } from '@pp/contracts';
 
@@ -13,6 +13,30 @@ export interface SyncRunProgress {
  * id. A merged run has a row of its own whose status, times, error and progress follow the run it was folded into.
  */
 @Entity({ schema: 'domain', tableName: 'sync_run' })
+@Unique({ name: 'sync_run_tenant_external_key_unique', properties: ['tenantId', 'externalKey'] })
+@Index({ name: 'sync_run_tenant_id_started_at_index', properties: ['tenantId', 'startedAt'] })
+@Index({
+  name: 'sync_run_report_started_index',
+  expression: 'create index sync_run_report_started_index on domain.sync_run (tenant_id, started_at desc, id desc)',
+})
+// A run's events update the runs folded into it: found by their target's key.
+@Index({
+  name: 'sync_run_merged_into_index',
+  expression: `create index sync_run_merged_into_index on domain.sync_run (tenant_id, merged_into_sync_run_id)
+    where merged_into_sync_run_id is not null`,
+})
+// `/v1/summary`'s `dataAsOf`: the newest start of a succeeded run.
+@Index({
+  name: 'sync_run_succeeded_started_index',
+  expression: `create index sync_run_succeeded_started_index on domain.sync_run (tenant_id, started_at desc)
+    where status = 'succeeded'`,
+})
+// `/v1/summary`'s `freshness`: the newest finished run that reported it.
+@Index({
+  name: 'sync_run_freshness_finished_index',
+  expression: `create index sync_run_freshness_finished_index on domain.sync_run (tenant_id, finished_at desc, id desc)
+    where freshness is not null and finished_at is not null`,
+})
 export class SyncRun {
   @PrimaryKey({ type: 'uuid' })
   id!: string;
@@ -48,7 +72,7 @@ export class SyncRun {
   @Property({ type: 'text', nullable: true })
   error!: string | null;
 
-  @Property({ type: 'jsonb' })
+  @Property({ type: 'jsonb', defaultRaw: `'[]'` })
   streams!: StreamStats[];
 
   @Property({ type: 'timestamptz', nullable: true })
@@ -64,9 +88,9 @@ export class SyncRun {
   @Property({ type: 'text', nullable: true })
   mergedIntoSyncRunId!: string | null;
 
-  @Property({ type: 'timestamptz' })
+  @Property({ type: 'timestamptz', defaultRaw: 'now()' })
   createdAt!: Date;
 
-  @Property({ type: 'timestamptz' })
+  @Property({ type: 'timestamptz', defaultRaw: 'now()' })
   updatedAt!: Date;
 }

@@ -35,9 +35,9 @@ export abstract class SyncedRecord {
   @Property({ type: 'jsonb' })
   raw!: Record<string, unknown>;
 
-  @Property({ type: 'timestamptz' })
+  @Property({ type: 'timestamptz', defaultRaw: 'now()' })
   createdAt!: Date;
 
-  @Property({ type: 'timestamptz' })
+  @Property({ type: 'timestamptz', defaultRaw: 'now()' })
   updatedAt!: Date;
 }

@@ -1,0 +1,103 @@
+import { ApiProperty } from '@nestjs/swagger';
+
+import { Money } from '../common/money';
+import {
+  ApiPartnerStackValue,
+  KNOWN_PAYMENT_STATUSES,
+  KNOWN_PAYOUT_STATUSES,
+  KNOWN_REWARD_STATUSES,
+} from '../common/partnerstack-values.dto';
+import { REFERRAL_STATUSES, ReferralStatus } from '../referrals/referrals.list';
+import { StreamFreshnessDto } from '../sync-runs/sync-run-streams.dto';
+
+export class ProgramsSummaryDto {
+  @ApiProperty({ type: 'integer', minimum: 0 }) total!: number;
+}
+
+export class ReferralStatusCountDto {
+  @ApiProperty({ enum: REFERRAL_STATUSES }) status!: ReferralStatus;
+  @ApiProperty({ type: 'integer', minimum: 0 }) count!: number;
+}
+
+export class ReferralsSummaryDto {
+  @ApiProperty({ type: 'integer', minimum: 0 }) total!: number;
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'Referrals PartnerStack reports as has_paid' })
+  paying!: number;
+  @ApiProperty({ type: [ReferralStatusCountDto] }) byStatus!: ReferralStatusCountDto[];
+}
+
+export class RevenueSummaryDto {
+  @ApiProperty({ type: [Money], description: 'Unrefunded transactions, per currency' }) totals!: Money[];
+  @ApiProperty({ type: Money, description: "Sum of PartnerStack's amount_usd where given" }) totalUsd!: Money;
+  @ApiProperty({ type: 'integer', minimum: 0 }) transactions!: number;
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'Transactions PartnerStack gave no amount_usd for' })
+  transactionsWithoutUsd!: number;
+}
+
+export class RefundsSummaryDto {
+  @ApiProperty({ type: [Money], description: 'Refunded transactions, per currency (not in revenue)' })
+  totals!: Money[];
+  @ApiProperty({ type: 'integer', minimum: 0 }) transactions!: number;
+}
+
+export class RewardStatusBreakdownDto {
+  @ApiPartnerStackValue(KNOWN_REWARD_STATUSES, { description: "PartnerStack's reward_status", nullable: true })
+  status!: string | null;
+  @ApiProperty({ type: 'integer', minimum: 0 }) count!: number;
+  @ApiProperty({ type: [Money] }) totals!: Money[];
+}
+
+export class PaymentStatusBreakdownDto {
+  @ApiPartnerStackValue(KNOWN_PAYMENT_STATUSES, {
+    description: "PartnerStack's payment_status; null before a reward is approved",
+    nullable: true,
+  })
+  status!: string | null;
+  @ApiProperty({ type: 'integer', minimum: 0 }) count!: number;
+  @ApiProperty({ type: [Money] }) totals!: Money[];
+}
+
+export class PayoutStatusBreakdownDto {
+  @ApiPartnerStackValue(KNOWN_PAYOUT_STATUSES, { description: "PartnerStack's payout status", nullable: true })
+  status!: string | null;
+  @ApiProperty({ type: 'integer', minimum: 0 }) count!: number;
+  @ApiProperty({ type: [Money] }) totals!: Money[];
+}
+
+export class RewardsSummaryDto {
+  @ApiProperty({ type: 'integer', minimum: 0 }) total!: number;
+  @ApiProperty({ type: [Money] }) totals!: Money[];
+  @ApiProperty({ type: [RewardStatusBreakdownDto], description: 'Status ascending, no status last' })
+  byStatus!: RewardStatusBreakdownDto[];
+  @ApiProperty({ type: [PaymentStatusBreakdownDto], description: 'Status ascending, no status last' })
+  byPaymentStatus!: PaymentStatusBreakdownDto[];
+}
+
+export class PayoutsSummaryDto {
+  @ApiProperty({ type: 'integer', minimum: 0 }) total!: number;
+  @ApiProperty({ type: [Money] }) totals!: Money[];
+  @ApiProperty({ type: [PayoutStatusBreakdownDto], description: 'Status ascending, no status last' })
+  byStatus!: PayoutStatusBreakdownDto[];
+}
+
+export class SummaryDto {
+  @ApiProperty({ type: ProgramsSummaryDto }) programs!: ProgramsSummaryDto;
+  @ApiProperty({ type: ReferralsSummaryDto }) referrals!: ReferralsSummaryDto;
+  @ApiProperty({ type: RevenueSummaryDto }) revenue!: RevenueSummaryDto;
+  @ApiProperty({ type: RefundsSummaryDto }) refunds!: RefundsSummaryDto;
+  @ApiProperty({ type: RewardsSummaryDto }) rewards!: RewardsSummaryDto;
+  @ApiProperty({ type: PayoutsSummaryDto }) payouts!: PayoutsSummaryDto;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    format: 'date-time',
+    description:
+      'Every change up to this moment is in: the start of the newest succeeded sync (partial and failed ones do not count)',
+  })
+  dataAsOf!: string | null;
+  @ApiProperty({
+    type: [StreamFreshnessDto],
+    description: 'Per stream, how far each freshness tier is current, from the newest finished sync that reported it',
+  })
+  freshness!: StreamFreshnessDto[];
+}
