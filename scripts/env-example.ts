@@ -53,7 +53,7 @@ function docComments(files: string[]): Map<string, string> {
   const comments = new Map<string, string>();
   for (const file of files) {
     const text = readFileSync(join(root, file), 'utf8');
-    for (const match of text.matchAll(/\/\*\*([\s\S]*?)\*\/\s*\n\s*([A-Z][A-Z0-9_]+):/g)) {
+    for (const match of text.matchAll(/\/\*\*((?:(?!\*\/)[\s\S])*?)\*\/\s*\n\s*([A-Z][A-Z0-9_]+):/g)) {
       const comment = match[1]
         .split('\n')
         .map((line) => line.replace(/^\s*\*\s?/, '').trim())

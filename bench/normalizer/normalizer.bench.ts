@@ -20,14 +20,12 @@ import { knex, Knex } from '@mikro-orm/knex';
 import amqplib from 'amqplib';
 import { register } from 'prom-client';
 
-import { EVENTS_EXCHANGE } from '@pp/contracts';
+import { EVENTS_EXCHANGE, QUEUES, RAW_RECORD_KEYS } from '@pp/contracts';
 import { migrateAll } from '@pp/persistence';
 import { createTestVhost, databaseUrl, DEPLOYED_NODE_OPTIONS, dropDatabase, uniqueName } from '@pp/testing';
 
-import { RAW_RECORD_KEYS } from '../../apps/normalizer/src/consumers/raw-records.consumer';
 import type { MappedRow } from '../../apps/normalizer/src/mapping/mapped-record';
 import { mapMessage } from '../../apps/normalizer/src/normalizing/normalizer.service';
-import { RAW_RECORDS_QUEUE } from '../../apps/normalizer/src/normalizer.constants';
 import { TABLE_SPECS } from '../../apps/normalizer/src/writing/table-specs';
 import { allMigrationSets } from '../../scripts/migration-sets';
 
@@ -111,8 +109,8 @@ async function round(): Promise<void> {
 
     const channel = await connection.createConfirmChannel();
     await channel.assertExchange(EVENTS_EXCHANGE, 'topic', { durable: true });
-    await channel.assertQueue(RAW_RECORDS_QUEUE, { durable: true });
-    for (const key of RAW_RECORD_KEYS) await channel.bindQueue(RAW_RECORDS_QUEUE, EVENTS_EXCHANGE, key);
+    await channel.assertQueue(QUEUES.normalizerRaw.queue, { durable: true });
+    for (const key of RAW_RECORD_KEYS) await channel.bindQueue(QUEUES.normalizerRaw.queue, EVENTS_EXCHANGE, key);
     const publishStarted = Date.now();
     for (const event of events) {
       const ok = channel.publish(EVENTS_EXCHANGE, event.routingKey, Buffer.from(JSON.stringify(event)), {
@@ -134,6 +132,7 @@ async function round(): Promise<void> {
       AGGREGATES_REFRESH_INTERVAL_MS: process.env.BENCH_AGGREGATES_INTERVAL_MS ?? '2000',
     });
     const { NestFactory } = await import('@nestjs/core');
+    const { startEventsTransport } = await import('@pp/messaging');
     const { NormalizerModule } = await import('../../apps/normalizer/src/normalizer.module');
     const applied = async () => {
       const metric = await register.getSingleMetric('pp_normalizer_records_total')?.get();
@@ -142,6 +141,7 @@ async function round(): Promise<void> {
     const nest = await NestFactory.create(NormalizerModule, { logger: ['error', 'warn'] });
     const consumeStarted = Date.now();
     await nest.init();
+    await startEventsTransport(nest);
     app = nest;
     let lastReport = Date.now();
     for (;;) {

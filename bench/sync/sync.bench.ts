@@ -6,7 +6,7 @@ import { INestApplication } from '@nestjs/common';
 import amqp from 'amqplib';
 import { Client } from 'pg';
 
-import { EVENTS_EXCHANGE, PARTNERSTACK_STREAMS, PartnerStackStream } from '@pp/contracts';
+import { EVENTS_EXCHANGE, PARTNERSTACK_STREAMS, PartnerStackStream, QUEUES } from '@pp/contracts';
 import { createScriptLogger } from '@pp/observability';
 import { migrateAll } from '@pp/persistence';
 import { createTestDatabase, createTestVhost, waitFor } from '@pp/testing';
@@ -17,7 +17,6 @@ import {
   DEFAULT_WARM_WINDOW_DAYS,
   FINAL_PAYMENT_STATUSES,
   FINAL_REWARD_STATUSES,
-  JOBS_QUEUE,
   WARM_STREAMS,
 } from '../../apps/sync/src/sync.constants';
 import { warmWindowStart } from '../../apps/sync/src/worker/stream-plan';
@@ -217,7 +216,7 @@ async function main(): Promise<void> {
         // A passive check of a missing queue closes its channel, so each check gets a channel of its own.
         const probe = await broker.createChannel();
         probe.on('error', () => undefined);
-        const { consumerCount } = await probe.checkQueue(JOBS_QUEUE).catch(() => ({ consumerCount: 0 }));
+        const { consumerCount } = await probe.checkQueue(QUEUES.syncJobs.queue).catch(() => ({ consumerCount: 0 }));
         await probe.close().catch(() => undefined);
         return consumerCount > 0;
       },

@@ -1,7 +1,5 @@
+import { startEventsTransport } from '@pp/messaging';
 import type { ServiceOptions } from '@pp/observability';
-
-/** Queue of the sync events the credentials service learns status from. */
-export const SYNC_EVENTS_QUEUE = 'credentials.sync-events';
 
 /** PUT attempts allowed per org and window, so stolen tokens cannot be tested through us. */
 export const TOKEN_ATTEMPTS_PER_WINDOW = 10;
@@ -51,4 +49,5 @@ export const CREDENTIALS_OPENAPI = {
 export const CREDENTIALS_SERVICE_OPTIONS: ServiceOptions = {
   openApi: CREDENTIALS_OPENAPI,
   anyMediaTypePrefixes: ['/v1/postbacks/'],
+  transports: [startEventsTransport],
 };

@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { ScheduleModule } from '@nestjs/schedule';
 
 import { AuthModule } from '@pp/auth';
+import { queuesOf } from '@pp/contracts';
 import { AppConfigModule } from '@pp/config';
 import { BrokerReadinessProbe, MessagingModule } from '@pp/messaging';
 import { HealthModule, LoggingModule, MetricsModule } from '@pp/observability';
@@ -10,7 +11,7 @@ import { DatabaseReadinessProbe, PersistenceModule } from '@pp/persistence';
 
 import { credentialsEnvOptions, credentialsEnvSchema } from './config/credentials.env';
 import { ConnectionsModule } from './connections/connections.module';
-import { redactPostbackSecret, SYNC_EVENTS_QUEUE } from './credentials.constants';
+import { redactPostbackSecret } from './credentials.constants';
 import { CREDENTIALS_ENTITIES } from './database/credentials-entities';
 import { HandoffModule } from './handoff/handoff.module';
 import { PostbacksModule } from './postbacks/postbacks.module';
@@ -29,19 +30,7 @@ export const CREDENTIALS_LOGGING = { redactUrl: redactPostbackSecret };
       useFactory: (config: ConfigService) => ({
         url: config.getOrThrow<string>('AMQP_URL'),
         serviceName: 'credentials',
-        queues: [
-          {
-            queue: SYNC_EVENTS_QUEUE,
-            bindings: [
-              'sync.run.started',
-              'sync.run.finished',
-              'sync.run.merged',
-              'sync.run.progress',
-              'sync.connection.invalid',
-            ],
-            prefetch: 10,
-          },
-        ],
+        queues: queuesOf('credentials'),
       }),
     }),
     ScheduleModule.forRoot(),

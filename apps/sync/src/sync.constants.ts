@@ -121,10 +121,6 @@ export const REDISPATCH_QUEUED_AFTER_MS = 10 * 60 * 1000;
 /** Name of the scheduler's leader lease row. */
 export const SCHEDULER_LEASE_NAME = 'sync-scheduler';
 
-/** Durable work queue of the workers, and the queue of the scheduler's inbound events. */
-export const JOBS_QUEUE = 'sync.jobs';
-export const SCHEDULER_QUEUE = 'sync.scheduler';
-
 /**
  * Default of PARTNERSTACK_GLOBAL_REQUESTS_PER_MINUTE, the budget every worker of the deployment shares. The only
  * published figure is a third party's "4,000 requests per minute per IP address" (§3.5, §11 [3P]); many agencies

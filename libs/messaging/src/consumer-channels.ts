@@ -1,10 +1,10 @@
 import { Logger } from '@nestjs/common';
 import type { ConfirmChannel } from 'amqplib';
 
-import { EVENTS_EXCHANGE } from '@pp/contracts';
+import { DEFAULT_PREFETCH, EVENTS_EXCHANGE } from '@pp/contracts';
 
 import { AmqpConnection } from './amqp-connection';
-import { ConsumerQueueOptions, DEFAULT_PREFETCH, MessagingOptions } from './messaging.options';
+import { ConsumerQueueOptions, MessagingOptions } from './messaging.options';
 import { Delivery } from './routes';
 import { assertQueueTopology } from './topology';
 

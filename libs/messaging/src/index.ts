@@ -1,5 +1,4 @@
 export * from './amqp-connection';
-export * from './decorators';
 export * from './errors';
 export { MessageDispatcher } from './message-dispatcher';
 export { AnyMessage, BatchFailure } from './routes';
@@ -7,3 +6,4 @@ export * from './message-publisher';
 export * from './messaging.module';
 export * from './messaging.options';
 export * from './topology';
+export * from './events-transport';

@@ -2,11 +2,10 @@ import { Logger } from '@nestjs/common';
 import type { ConfirmChannel } from 'amqplib';
 
 import { describeError } from '@pp/common';
-import { contractOf, envelopeSchema, isRoutingKey, RoutingKey } from '@pp/contracts';
+import { contractOf, DEFAULT_RETRY, envelopeSchema, isRoutingKey, RoutingKey } from '@pp/contracts';
 import { runWithCorrelation } from '@pp/observability';
 
 import { PermanentMessageError } from './errors';
-import { DEFAULT_RETRY } from './messaging.options';
 import { messagingMetrics } from './metrics';
 import { AnyMessage, BatchItem, Delivery, Route } from './routes';
 import { deadLetterQueueName, Headers, retryQueueName } from './topology';

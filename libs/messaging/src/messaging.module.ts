@@ -1,5 +1,4 @@
 import { DynamicModule, Module, ModuleMetadata } from '@nestjs/common';
-import { DiscoveryModule } from '@nestjs/core';
 
 import { AmqpConnection, BrokerReadinessProbe } from './amqp-connection';
 import { MessageDispatcher } from './message-dispatcher';
@@ -18,7 +17,7 @@ export class MessagingModule {
     return {
       module: MessagingModule,
       global: true,
-      imports: [DiscoveryModule, ...(options.imports ?? [])],
+      imports: options.imports ?? [],
       providers: [
         {
           provide: MESSAGING_OPTIONS,

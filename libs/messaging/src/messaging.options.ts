@@ -1,19 +1,7 @@
-import { RoutingKey } from '@pp/contracts';
+import { QueueDeclaration } from '@pp/contracts';
 
-export interface RetryPolicy {
-  /** Delay before each redelivery; its length is the number of retries before dead-lettering. */
-  delaysMs: number[];
-}
-
-export interface ConsumerQueueOptions {
-  /** Durable queue name, owned by one service (competing consumers share it). */
-  queue: string;
-  /** Exact routing keys bound to the queue; each needs exactly one handler in the app. */
-  bindings: RoutingKey[];
-  /** Unacknowledged deliveries held at once; bounds handler concurrency and batch size. */
-  prefetch?: number;
-  retry?: RetryPolicy;
-}
+/** A queue as libs/contracts' QUEUES declares it (tests declare their own). */
+export type ConsumerQueueOptions = QueueDeclaration;
 
 export interface MessagingOptions {
   url: string;
@@ -33,6 +21,3 @@ export interface MessagingOptions {
 }
 
 export const MESSAGING_OPTIONS = Symbol('MESSAGING_OPTIONS');
-
-export const DEFAULT_RETRY: RetryPolicy = { delaysMs: [1_000, 10_000, 60_000, 300_000] };
-export const DEFAULT_PREFETCH = 20;

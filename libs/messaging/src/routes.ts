@@ -1,8 +1,7 @@
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 
-import { MessageOf, RoutingKey } from '@pp/contracts';
+import { BatchOptions, MessageOf, RoutingKey } from '@pp/contracts';
 
-import { BatchOptions } from './decorators';
 import { ConsumerQueueOptions } from './messaging.options';
 
 export type AnyMessage = MessageOf<RoutingKey>;

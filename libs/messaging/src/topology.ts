@@ -1,6 +1,8 @@
 import type { ConfirmChannel } from 'amqplib';
 
-import { ConsumerQueueOptions, DEFAULT_RETRY } from './messaging.options';
+import { DEFAULT_RETRY } from '@pp/contracts';
+
+import { ConsumerQueueOptions } from './messaging.options';
 
 /** Header names the dispatcher writes; dead letters keep them so an operator can see why and replay. */
 export const Headers = {

@@ -15,6 +15,8 @@ export interface ServiceOptions {
   openApi?: OpenApiOptions;
   /** Routes whose body is not ours to shape (PartnerStack's postbacks): any media type is let through. */
   anyMediaTypePrefixes?: readonly string[];
+  /** Microservice transports to start once the app is initialised and before it serves HTTP (the broker's events). */
+  transports?: ReadonlyArray<(app: INestApplication) => Promise<void>>;
 }
 
 /** Applies what every HTTP-facing app shares; used by main.ts and by tests that boot an app in-process. */
@@ -44,6 +46,13 @@ export function configureApp(app: INestApplication, { openApi, anyMediaTypePrefi
   }
 }
 
+/** Configures, initialises and starts the transports of an app: all of bootstrapService but the HTTP listen. */
+export async function initializeApp(app: INestApplication, options: ServiceOptions = {}): Promise<void> {
+  configureApp(app, options);
+  await app.init();
+  for (const startTransport of options.transports ?? []) await startTransport(app);
+}
+
 /** The interactive docs map every route for whoever finds them: on outside production unless turned off. */
 function apiDocsEnabled(config: ConfigService): boolean {
   const setting = config.get<boolean>('API_DOCS_ENABLED');
@@ -60,7 +69,7 @@ export async function bootstrapService(
 ): Promise<INestApplication | undefined> {
   try {
     const app = await NestFactory.create(module, { bufferLogs: true, abortOnError: false });
-    configureApp(app, options);
+    await initializeApp(app, options);
     const port = app.get(ConfigService).getOrThrow<number>('PORT');
     await app.listen(port, process.env.HOST ?? '0.0.0.0');
     return app;

@@ -11,7 +11,7 @@ import request from 'supertest';
 import { signUserJwt } from '@pp/auth';
 import { EVENTS_EXCHANGE, RoutingKey } from '@pp/contracts';
 import { MessagingModule } from '@pp/messaging';
-import { configureApp, LoggingModule } from '@pp/observability';
+import { initializeApp, LoggingModule } from '@pp/observability';
 import { waitFor } from '@pp/testing';
 import { TokenHandoffClient, TokenHandoffModule } from '@pp/token-handoff';
 
@@ -140,8 +140,7 @@ export async function startCredentialsApp(logLines: string[]): Promise<INestAppl
     })
     .compile();
   const app = moduleRef.createNestApplication({ bufferLogs: true });
-  configureApp(app, CREDENTIALS_SERVICE_OPTIONS);
-  await app.init();
+  await initializeApp(app, CREDENTIALS_SERVICE_OPTIONS);
   return app;
 }
 

@@ -1,11 +1,11 @@
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 
+import { startEventsTransport } from '@pp/messaging';
+import { QUEUES } from '@pp/contracts';
 import { createTestDatabase, createTestVhost, waitFor } from '@pp/testing';
 
-import { SYNC_EVENTS_QUEUE } from '../../../apps/credentials/src/credentials.constants';
 import { RunningSandbox, startSandbox } from '../../../apps/partnerstack-sandbox/src/start-sandbox';
-import { JOBS_QUEUE, SCHEDULER_QUEUE } from '../../../apps/sync/src/sync.constants';
 import { SyncModule } from '../../../apps/sync/src/sync.module';
 import {
   api,
@@ -118,7 +118,12 @@ describe('sync ids answered by credentials, with the sync service running', () =
     credentials = await startCredentialsApp(logLines);
     sync = await NestFactory.create(SyncModule.forRole('all'), { logger: ['error'] });
     await sync.init();
-    await waitForConsumers(vhost.url, [SYNC_EVENTS_QUEUE, SCHEDULER_QUEUE, JOBS_QUEUE]);
+    await startEventsTransport(sync);
+    await waitForConsumers(vhost.url, [
+      QUEUES.credentialsSyncEvents.queue,
+      QUEUES.syncScheduler.queue,
+      QUEUES.syncJobs.queue,
+    ]);
   });
 
   afterAll(async () => {

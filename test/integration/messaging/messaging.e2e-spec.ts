@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
-import { INestApplication, Injectable } from '@nestjs/common';
+import { Controller, INestApplication } from '@nestjs/common';
+import { EventPattern } from '@nestjs/microservices';
 import { Test } from '@nestjs/testing';
 import amqplib from 'amqplib';
 
@@ -10,32 +11,32 @@ import {
   ConsumerQueueOptions,
   deadLetterQueueName,
   Headers,
+  inBatches,
   MessagePublisher,
   MessagingModule,
   MessagingWiringError,
-  OnMessage,
-  OnMessageBatch,
   PermanentMessageError,
   retryQueueName,
+  startEventsTransport,
 } from '@pp/messaging';
 import { closeVhostConnections, createTestVhost, waitFor } from '@pp/testing';
 
 type Changed = MessageOf<'normalized.changed'>;
 type Requested = MessageOf<'sync.requested'>;
 
-@Injectable()
+@Controller()
 class RecordingHandlers {
   public readonly changed: Changed[] = [];
   public readonly attemptsByRun = new Map<string, number>();
   public failRuns = new Set<string>();
   public permanentRuns = new Set<string>();
 
-  @OnMessage('normalized.changed')
+  @EventPattern('normalized.changed')
   public async onChanged(message: Changed): Promise<void> {
     this.changed.push(message);
   }
 
-  @OnMessage('sync.requested')
+  @EventPattern('sync.requested')
   public async onRequested(message: Requested): Promise<void> {
     const id = message.payload.syncRunId;
     this.attemptsByRun.set(id, (this.attemptsByRun.get(id) ?? 0) + 1);
@@ -44,11 +45,11 @@ class RecordingHandlers {
   }
 }
 
-@Injectable()
+@Controller()
 class BatchHandlers {
   public readonly batches: string[][] = [];
 
-  @OnMessageBatch(['sync.run.started'], { maxSize: 5, maxWaitMs: 100 })
+  @EventPattern(['sync.run.started'], inBatches({ maxSize: 5, maxWaitMs: 100 }))
   public async onStarted(messages: MessageOf<'sync.run.started'>[]): Promise<BatchFailure[]> {
     this.batches.push(messages.map((message) => message.payload.syncRunId));
     return messages
@@ -67,11 +68,11 @@ const QUEUES: ConsumerQueueOptions[] = [
   { queue: 'test.batches', bindings: ['sync.run.started'], prefetch: 20, retry: { delaysMs: [100] } },
 ];
 
-@Injectable()
+@Controller()
 class JobHandlers {
   public readonly jobs: string[] = [];
 
-  @OnMessage('sync.job')
+  @EventPattern('sync.job')
   public async onJob(message: MessageOf<'sync.job'>): Promise<void> {
     this.jobs.push(message.payload.syncRunId);
   }
@@ -87,7 +88,7 @@ const LATE_QUEUE: ConsumerQueueOptions = {
 
 async function startApp(
   url: string,
-  providers: unknown[],
+  consumers: unknown[],
   queues = QUEUES,
   publishesTo: ConsumerQueueOptions[] = [],
 ): Promise<INestApplication> {
@@ -97,11 +98,12 @@ async function startApp(
         useFactory: () => ({ url, serviceName: 'messaging-test', queues, publishesTo, shutdownGraceMs: 2_000 }),
       }),
     ],
-    providers: providers as never[],
+    controllers: consumers as never[],
   }).compile();
   const app = moduleRef.createNestApplication({ logger: false });
   try {
     await app.init();
+    await startEventsTransport(app);
   } catch (error) {
     await app.close();
     throw error;
@@ -340,9 +342,9 @@ describe('MessagingModule against RabbitMQ', () => {
   });
 
   it('refuses to boot when a routing key has two handlers', async () => {
-    @Injectable()
+    @Controller()
     class DuplicateHandler {
-      @OnMessage('normalized.changed')
+      @EventPattern('normalized.changed')
       public async again(): Promise<void> {}
     }
     const attempt = startApp(vhost.url, [RecordingHandlers, BatchHandlers, DuplicateHandler]);

@@ -6,11 +6,8 @@ import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import amqplib from 'amqplib';
 
-import { EVENTS_EXCHANGE } from '@pp/contracts';
-import type { AnyMessage } from '@pp/messaging';
-
-import { RAW_RECORD_KEYS } from '../../../apps/normalizer/src/consumers/raw-records.consumer';
-import { RAW_RECORDS_QUEUE } from '../../../apps/normalizer/src/normalizer.constants';
+import { EVENTS_EXCHANGE, QUEUES, RAW_RECORD_KEYS } from '@pp/contracts';
+import { type AnyMessage, startEventsTransport } from '@pp/messaging';
 
 export interface NormalizerInfra {
   env: Record<string, string>;
@@ -29,6 +26,7 @@ export async function bootNormalizer(infra: NormalizerInfra): Promise<INestAppli
   const app = await NestFactory.create(NormalizerModule, { logger: ['error'] });
   app.enableShutdownHooks();
   await app.init();
+  await startEventsTransport(app);
   return app;
 }
 
@@ -103,8 +101,8 @@ export class BrokerClient {
 
   /** Declares the normalizer's work queue as the app does, so messages published before it starts wait there. */
   async declareRawQueue(): Promise<void> {
-    await this.channel.assertQueue(RAW_RECORDS_QUEUE, { durable: true });
-    for (const key of RAW_RECORD_KEYS) await this.channel.bindQueue(RAW_RECORDS_QUEUE, EVENTS_EXCHANGE, key);
+    await this.channel.assertQueue(QUEUES.normalizerRaw.queue, { durable: true });
+    for (const key of RAW_RECORD_KEYS) await this.channel.bindQueue(QUEUES.normalizerRaw.queue, EVENTS_EXCHANGE, key);
   }
 
   async publish(messages: (AnyMessage | { routingKey: string; body: unknown })[]): Promise<void> {

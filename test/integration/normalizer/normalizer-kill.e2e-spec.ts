@@ -1,11 +1,11 @@
 import { ChildProcess } from 'node:child_process';
 
 import { knex, Knex } from '@mikro-orm/knex';
+import { QUEUES } from '@pp/contracts';
 import { deadLetterQueueName } from '@pp/messaging';
 import { createTestDatabase, createTestVhost, waitFor } from '@pp/testing';
 
 import { mapMessage } from '../../../apps/normalizer/src/normalizing/normalizer.service';
-import { RAW_RECORDS_QUEUE } from '../../../apps/normalizer/src/normalizer.constants';
 import { DomainBatchWriter } from '../../../apps/normalizer/src/writing/domain-batch-writer';
 
 import { BrokerClient, killHard, spawnNormalizer, stopGracefully } from './normalizer-harness';
@@ -159,13 +159,13 @@ describe('normalizer: killed mid-stream and restarted', () => {
       { timeoutMs: 90_000, intervalMs: 20, description: 'the first batches committed' },
     );
     await killHard(child);
-    const remaining = await broker.messageCount(RAW_RECORDS_QUEUE);
+    const remaining = await broker.messageCount(QUEUES.normalizerRaw.queue);
     // The kill must have interrupted the stream for the test to mean anything.
     expect(remaining).toBeGreaterThan(0);
     expect(partial).toBeLessThan(CUSTOMERS + 1);
 
     child = await spawnNormalizer(infra);
-    await waitFor(async () => (await broker.messageCount(RAW_RECORDS_QUEUE)) === 0, {
+    await waitFor(async () => (await broker.messageCount(QUEUES.normalizerRaw.queue)) === 0, {
       timeoutMs: 120_000,
       intervalMs: 200,
       description: 'the queue drained after the restart',
@@ -182,7 +182,7 @@ describe('normalizer: killed mid-stream and restarted', () => {
     );
     await stopGracefully(child);
     child = undefined;
-    expect(await broker.messageCount(deadLetterQueueName(RAW_RECORDS_QUEUE))).toBe(0);
+    expect(await broker.messageCount(deadLetterQueueName(QUEUES.normalizerRaw.queue))).toBe(0);
 
     // The same events applied once, in order, without interruption: the state the killed run must reach.
     const writer = new DomainBatchWriter();

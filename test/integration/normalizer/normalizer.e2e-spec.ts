@@ -4,12 +4,11 @@ import { INestApplication } from '@nestjs/common';
 import amqplib from 'amqplib';
 
 import { knex, Knex } from '@mikro-orm/knex';
-import { EVENTS_EXCHANGE, MessageOf } from '@pp/contracts';
+import { EVENTS_EXCHANGE, MessageOf, QUEUES } from '@pp/contracts';
 import { deadLetterQueueName, Headers } from '@pp/messaging';
 import { createTestDatabase, createTestVhost, waitFor } from '@pp/testing';
 
 import { AggregateRefresher } from '../../../apps/normalizer/src/aggregates/aggregate-refresher.service';
-import { RAW_RECORDS_QUEUE } from '../../../apps/normalizer/src/normalizer.constants';
 
 import { bootNormalizer, BrokerClient, NormalizerInfra } from './normalizer-harness';
 import { BASE_TIME, customer, fetchedAt, payout, RawEvent, reward, toMessage, transaction } from './raw-events';
@@ -46,7 +45,7 @@ describe('normalizer against RabbitMQ and PostgreSQL', () => {
       { noAck: true },
     );
     app = await bootNormalizer(infra);
-    await broker.waitForConsumer(RAW_RECORDS_QUEUE);
+    await broker.waitForConsumer(QUEUES.normalizerRaw.queue);
   });
 
   afterAll(async () => {
@@ -122,7 +121,7 @@ describe('normalizer against RabbitMQ and PostgreSQL', () => {
     messages.splice(50, 0, poisonNul);
     await broker.publish(messages);
 
-    const dlq = deadLetterQueueName(RAW_RECORDS_QUEUE);
+    const dlq = deadLetterQueueName(QUEUES.normalizerRaw.queue);
     await waitFor(async () => (await broker.messageCount(dlq)) === 3, {
       timeoutMs: 20_000,
       description: 'three dead letters',

@@ -5,11 +5,10 @@ import { INestApplication } from '@nestjs/common';
 import { knex, Knex } from '@mikro-orm/knex';
 import { register } from 'prom-client';
 
+import { QUEUES } from '@pp/contracts';
 import type { PayloadInputOf, RoutingKey } from '@pp/contracts';
 import { deadLetterQueueName, Headers } from '@pp/messaging';
 import { createTestDatabase, createTestVhost, waitFor } from '@pp/testing';
-
-import { SYNC_RUNS_QUEUE } from '../../../apps/normalizer/src/normalizer.constants';
 
 import { bootNormalizer, BrokerClient } from './normalizer-harness';
 
@@ -123,7 +122,7 @@ describe('normalizer: sync-run progress, merged runs and freshness', () => {
   const handled = async () => {
     const metric = await register.getSingleMetric('pp_messages_consumed_total')?.get();
     return (metric?.values ?? [])
-      .filter((value) => value.labels.queue === SYNC_RUNS_QUEUE)
+      .filter((value) => value.labels.queue === QUEUES.normalizerSyncRuns.queue)
       .reduce((sum, value) => sum + value.value, 0);
   };
   /** Publishes and waits until every one of the events was handled (an ignored one changes no row to wait for). */
@@ -151,7 +150,7 @@ describe('normalizer: sync-run progress, merged runs and freshness', () => {
     db = knex({ client: 'pg', connection: database.url, pool: { min: 0, max: 2 } });
     broker = await BrokerClient.connect(vhost.url);
     app = await bootNormalizer({ amqpUrl: vhost.url, env: { DATABASE_URL: database.url, AMQP_URL: vhost.url } });
-    await broker.waitForConsumer(SYNC_RUNS_QUEUE);
+    await broker.waitForConsumer(QUEUES.normalizerSyncRuns.queue);
   });
 
   afterAll(async () => {
@@ -284,7 +283,7 @@ describe('normalizer: sync-run progress, merged runs and freshness', () => {
         body: { ...merged(randomUUID(), randomUUID()).body, payload: { connectionId: CONNECTION, syncRunId: 'x' } },
       },
     ]);
-    const dlq = deadLetterQueueName(SYNC_RUNS_QUEUE);
+    const dlq = deadLetterQueueName(QUEUES.normalizerSyncRuns.queue);
     await waitFor(async () => (await broker.messageCount(dlq)) === 1, { description: 'the dead letter' });
     const [letter] = await broker.drain(dlq);
     expect(String(letter.properties.headers?.[Headers.deadLetterReason])).toMatch(/mergedIntoSyncRunId/);

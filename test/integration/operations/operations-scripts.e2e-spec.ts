@@ -1,4 +1,5 @@
-import { INestApplication, Injectable } from '@nestjs/common';
+import { Controller, INestApplication } from '@nestjs/common';
+import { EventPattern } from '@nestjs/microservices';
 import { Test } from '@nestjs/testing';
 import amqplib, { Channel, ChannelModel } from 'amqplib';
 
@@ -8,8 +9,8 @@ import {
   Headers,
   MessagePublisher,
   MessagingModule,
-  OnMessage,
   PermanentMessageError,
+  startEventsTransport,
 } from '@pp/messaging';
 import { Client } from 'pg';
 
@@ -24,12 +25,12 @@ const WORK_QUEUE = 'ops.changes';
 const DLQ = deadLetterQueueName(WORK_QUEUE);
 
 /** Refuses a message the first time it sees it (as a consumer with a bug would), accepts it after the fix. */
-@Injectable()
+@Controller()
 class FlakyConsumer {
   public readonly seen: Changed[] = [];
   public broken = true;
 
-  @OnMessage('normalized.changed')
+  @EventPattern('normalized.changed')
   public async handle(message: Changed): Promise<void> {
     this.seen.push(message);
     if (this.broken) throw new PermanentMessageError('simulated bug: cannot map entity kind');
@@ -81,10 +82,11 @@ describe('operations scripts against RabbitMQ', () => {
           }),
         }),
       ],
-      providers: [FlakyConsumer],
+      controllers: [FlakyConsumer],
     }).compile();
     app = moduleRef.createNestApplication({ logger: false });
     await app.init();
+    await startEventsTransport(app);
     consumer = app.get(FlakyConsumer);
     broker = await amqplib.connect(vhost.url);
     channel = await broker.createChannel();

@@ -1,7 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 
+import { QUEUES } from '@pp/contracts';
 import { startSandbox } from '../../../apps/partnerstack-sandbox/src/start-sandbox';
-import { JOBS_QUEUE, SCHEDULER_QUEUE } from '../../../apps/sync/src/sync.constants';
 import { SandboxAdmin } from './sandbox-admin';
 import { walkRecords } from './sandbox-walk';
 import {
@@ -50,7 +50,7 @@ describe('a clawback reads back the reward it reverses', () => {
     await recorder.start(infra.amqpUrl);
     handoff = await startHandoffServer(infra.amqpUrl, tokens);
     app = await bootSync(infra, 'all');
-    await waitForQueues(infra, [SCHEDULER_QUEUE, JOBS_QUEUE]);
+    await waitForQueues(infra, [QUEUES.syncScheduler.queue, QUEUES.syncJobs.queue]);
     connectionId = await connectOrg(app, tenantId);
     tokens.set(connectionId, TOKEN);
     await waitForRuns(recorder, connectionId, 1, 110_000);

@@ -1,10 +1,10 @@
 import { INestApplication } from '@nestjs/common';
 
-import { PARTNERSTACK_STREAMS, PartnerStackStream } from '@pp/contracts';
+import { PARTNERSTACK_STREAMS, PartnerStackStream, QUEUES } from '@pp/contracts';
 import { waitFor } from '@pp/testing';
 
 import { startSandbox } from '../../../apps/partnerstack-sandbox/src/start-sandbox';
-import { JOBS_QUEUE, SCHEDULER_QUEUE, WARM_STREAMS } from '../../../apps/sync/src/sync.constants';
+import { WARM_STREAMS } from '../../../apps/sync/src/sync.constants';
 import { recordHash } from '../../../apps/sync/src/worker/record-hash';
 import { SandboxAdmin } from './sandbox-admin';
 import { walkRecords } from './sandbox-walk';
@@ -87,7 +87,7 @@ describe('freshness tiers: exact rewards every sync, a warm window, a full recon
     await recorder.start(infra.amqpUrl);
     handoff = await startHandoffServer(infra.amqpUrl, tokens);
     app = await bootSync(infra, 'all');
-    await waitForQueues(infra, [SCHEDULER_QUEUE, JOBS_QUEUE]);
+    await waitForQueues(infra, [QUEUES.syncScheduler.queue, QUEUES.syncJobs.queue]);
     connectionId = await connectOrg(app, tenantId);
     tokens.set(connectionId, TOKEN);
     runs = 1;

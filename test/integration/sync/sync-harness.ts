@@ -8,7 +8,7 @@ import amqp from 'amqplib';
 import { Client } from 'pg';
 
 import { EVENTS_EXCHANGE, PayloadInputOf, RoutingKey } from '@pp/contracts';
-import { MessagePublisher, MessagingModule } from '@pp/messaging';
+import { MessagePublisher, MessagingModule, startEventsTransport } from '@pp/messaging';
 import { createTestDatabase, createTestVhost, waitFor } from '@pp/testing';
 import { DEVELOPMENT_TOKEN_HANDOFF_KEY, TokenHandoffServerModule, TokenResolution } from '@pp/token-handoff';
 
@@ -149,6 +149,7 @@ export async function bootSync(
   Object.assign(process.env, infra.env, env, { SYNC_ROLE: role });
   const app = await NestFactory.create(SyncModule.forRole(role), { logger: ['error'] });
   await app.init();
+  await startEventsTransport(app);
   return app;
 }
 

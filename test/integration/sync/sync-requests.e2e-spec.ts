@@ -3,13 +3,12 @@ import { randomUUID } from 'node:crypto';
 import { INestApplication } from '@nestjs/common';
 import amqp from 'amqplib';
 
-import { MessageOf, PayloadInputOf } from '@pp/contracts';
+import { MessageOf, PayloadInputOf, QUEUES } from '@pp/contracts';
 import { MessagePublisher } from '@pp/messaging';
 import { waitFor } from '@pp/testing';
 
 import { startSandbox } from '../../../apps/partnerstack-sandbox/src/start-sandbox';
 import { SyncSchedulerCron } from '../../../apps/sync/src/scheduling/sync-scheduler.cron';
-import { SCHEDULER_QUEUE } from '../../../apps/sync/src/sync.constants';
 import { SandboxAdmin } from './sandbox-admin';
 import {
   bootSync,
@@ -53,7 +52,8 @@ describe('sync requests: no requested run is ever lost', () => {
     try {
       const channel = await broker.createChannel();
       await waitFor(
-        async () => (await channel.assertQueue(SCHEDULER_QUEUE, { durable: true })).consumerCount === 2 || undefined,
+        async () =>
+          (await channel.assertQueue(QUEUES.syncScheduler.queue, { durable: true })).consumerCount === 2 || undefined,
         { description: 'both scheduler replicas consuming' },
       );
     } finally {

@@ -38,18 +38,15 @@ import { ConnectionsService } from './connections.service';
       }),
     }),
   ],
-  controllers: [ConnectionsController],
-  providers: [
-    ConnectionsRepository,
-    ConnectionsService,
-    AuditRepository,
-    RateLimitRepository,
+  controllers: [
+    ConnectionsController,
     SyncRunStartedConsumer,
     SyncRunFinishedConsumer,
     SyncRunMergedConsumer,
     SyncRunProgressConsumer,
     SyncConnectionInvalidConsumer,
   ],
+  providers: [ConnectionsService, ConnectionsRepository, AuditRepository, RateLimitRepository],
   exports: [ConnectionsRepository, AuditRepository, RateLimitRepository],
 })
 export class ConnectionsModule {}

@@ -1,8 +1,9 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { Injectable, Logger } from '@nestjs/common';
+import { Controller, Logger } from '@nestjs/common';
+import { EventPattern } from '@nestjs/microservices';
 
 import { MessageOf } from '@pp/contracts';
-import { MessagePublisher, OnMessage } from '@pp/messaging';
+import { MessagePublisher } from '@pp/messaging';
 
 import { AuditRepository } from '../audit/audit.repository';
 import { ConnectionsRepository } from '../connections/connections.repository';
@@ -12,7 +13,7 @@ import { SyncRequestsRepository } from '../sync-requests/sync-requests.repositor
  * Last sync run and the requests it settles, as sync reports them (never read from sync's tables). Each event is
  * applied under the connection's row lock, so a merge and its target's outcome never pass each other unseen.
  */
-@Injectable()
+@Controller()
 export class SyncRunStartedConsumer {
   constructor(
     private readonly em: EntityManager,
@@ -20,7 +21,7 @@ export class SyncRunStartedConsumer {
     private readonly requests: SyncRequestsRepository,
   ) {}
 
-  @OnMessage('sync.run.started')
+  @EventPattern('sync.run.started')
   public async handle(message: MessageOf<'sync.run.started'>): Promise<void> {
     const { connectionId, syncRunId, startedAt } = message.payload;
     const { tenantId } = message;
@@ -36,7 +37,7 @@ export class SyncRunStartedConsumer {
   }
 }
 
-@Injectable()
+@Controller()
 export class SyncRunFinishedConsumer {
   constructor(
     private readonly em: EntityManager,
@@ -44,7 +45,7 @@ export class SyncRunFinishedConsumer {
     private readonly requests: SyncRequestsRepository,
   ) {}
 
-  @OnMessage('sync.run.finished')
+  @EventPattern('sync.run.finished')
   public async handle(message: MessageOf<'sync.run.finished'>): Promise<void> {
     const { payload, tenantId } = message;
     const { connectionId } = payload;
@@ -82,7 +83,7 @@ export class SyncRunFinishedConsumer {
 }
 
 /** A requested id folded into a queued run: it now shares that run's outcome (known already, or still to come). */
-@Injectable()
+@Controller()
 export class SyncRunMergedConsumer {
   constructor(
     private readonly em: EntityManager,
@@ -90,7 +91,7 @@ export class SyncRunMergedConsumer {
     private readonly requests: SyncRequestsRepository,
   ) {}
 
-  @OnMessage('sync.run.merged')
+  @EventPattern('sync.run.merged')
   public async handle(message: MessageOf<'sync.run.merged'>): Promise<void> {
     const { connectionId, syncRunId, mergedIntoSyncRunId } = message.payload;
     const { tenantId } = message;
@@ -103,11 +104,11 @@ export class SyncRunMergedConsumer {
 }
 
 /** What the running sync has read so far, for the settings page's progress bar. */
-@Injectable()
+@Controller()
 export class SyncRunProgressConsumer {
   constructor(private readonly connections: ConnectionsRepository) {}
 
-  @OnMessage('sync.run.progress')
+  @EventPattern('sync.run.progress')
   public async handle(message: MessageOf<'sync.run.progress'>): Promise<void> {
     const { connectionId, syncRunId, reportedAt, streams } = message.payload;
     await this.connections.recordProgress({
@@ -121,7 +122,7 @@ export class SyncRunProgressConsumer {
 }
 
 /** PartnerStack answered 401 to a sync: the agency revoked the token; syncs pause until a new one is PUT. */
-@Injectable()
+@Controller()
 export class SyncConnectionInvalidConsumer {
   private readonly logger = new Logger(SyncConnectionInvalidConsumer.name);
 
@@ -131,7 +132,7 @@ export class SyncConnectionInvalidConsumer {
     private readonly publisher: MessagePublisher,
   ) {}
 
-  @OnMessage('sync.connection.invalid')
+  @EventPattern('sync.connection.invalid')
   public async handle(message: MessageOf<'sync.connection.invalid'>): Promise<void> {
     const { connectionId, reason, detectedAt } = message.payload;
     const detected = new Date(detectedAt);

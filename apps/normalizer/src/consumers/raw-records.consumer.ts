@@ -1,22 +1,16 @@
-import { Injectable } from '@nestjs/common';
+import { Controller } from '@nestjs/common';
+import { EventPattern } from '@nestjs/microservices';
 
-import { PARTNERSTACK_STREAMS, RawRecordKey, RawRemovedKey, RoutingKey } from '@pp/contracts';
-import { AnyMessage, BatchFailure, OnMessageBatch } from '@pp/messaging';
+import { RAW_RECORD_KEYS, RAW_RECORDS_BATCH } from '@pp/contracts';
+import { AnyMessage, BatchFailure, inBatches } from '@pp/messaging';
 
-import { RAW_RECORDS_BATCH } from '../normalizer.constants';
 import { NormalizerService } from '../normalizing/normalizer.service';
 
-/** Every raw record and removal key of every PartnerStack stream. */
-export const RAW_RECORD_KEYS: RoutingKey[] = PARTNERSTACK_STREAMS.flatMap((stream) => [
-  RawRecordKey(stream),
-  RawRemovedKey(stream),
-]);
-
-@Injectable()
+@Controller()
 export class RawRecordsConsumer {
   constructor(private readonly normalizer: NormalizerService) {}
 
-  @OnMessageBatch(RAW_RECORD_KEYS, RAW_RECORDS_BATCH)
+  @EventPattern(RAW_RECORD_KEYS, inBatches(RAW_RECORDS_BATCH))
   public handle(messages: AnyMessage[]): Promise<BatchFailure[]> {
     return this.normalizer.applyBatch(messages);
   }

@@ -1,5 +1,7 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
+
+import { PermanentMessageError } from '@pp/messaging';
 
 import { databaseNow } from '../database/database-now';
 import { SyncDatabase } from '../database/sync-database';
@@ -9,8 +11,20 @@ import { Connection, ConnectionStatus } from './connection.entity';
  * What the sync knows of each connection, learnt only from the credentials service's events. Methods that take an
  * `em` work in the caller's transaction (`em.transactional`); the others use a fork of their own.
  */
+/** A connection event that names another tenant than the one the connection belongs to. */
+export class ConnectionTenantMismatchError extends PermanentMessageError {
+  constructor(connectionId: string, ownerTenantId: string, claimedTenantId: string) {
+    super(
+      `tenant mismatch: connection '${connectionId}' belongs to tenant '${ownerTenantId}', the event names tenant '${claimedTenantId}'`,
+    );
+    this.name = 'ConnectionTenantMismatchError';
+  }
+}
+
 @Injectable()
 export class ConnectionsRepository {
+  private readonly logger = new Logger(ConnectionsRepository.name);
+
   constructor(
     private readonly em: EntityManager,
     private readonly db: SyncDatabase,
@@ -19,7 +33,9 @@ export class ConnectionsRepository {
   /**
    * Applies a status change unless a newer one was already applied (events can arrive out of order).
    * Returns whether it was applied. One compare-and-set statement: an upsert through the unit of work could not
-   * tell an applied change from a stale one.
+   * tell an applied change from a stale one. A connection never changes tenant: an event naming another tenant for
+   * a known connection (a buggy or compromised publisher) is refused with ConnectionTenantMismatchError, so the
+   * dispatcher dead-letters it with the reason instead of moving the connection and its data between tenants.
    */
   public async applyStatus(input: {
     connectionId: string;
@@ -31,12 +47,30 @@ export class ConnectionsRepository {
       `insert into sync.connection (id, tenant_id, status, status_changed_at)
        values (?, ?, ?, ?)
        on conflict (id) do update set status = excluded.status, status_changed_at = excluded.status_changed_at,
-         tenant_id = excluded.tenant_id, updated_at = now()
-       where sync.connection.status_changed_at <= excluded.status_changed_at
+         updated_at = now()
+       where sync.connection.tenant_id = excluded.tenant_id
+         and sync.connection.status_changed_at <= excluded.status_changed_at
        returning id`,
       [input.connectionId, input.tenantId, input.status, input.changedAt],
     );
-    return rows.length > 0;
+    if (rows.length > 0) return true;
+    const [owner] = await this.db.query<{ tenantId: string }>(
+      `select tenant_id as "tenantId" from sync.connection where id = ?`,
+      [input.connectionId],
+    );
+    if (owner && owner.tenantId !== input.tenantId) {
+      this.logger.error(
+        {
+          connectionId: input.connectionId,
+          tenantId: owner.tenantId,
+          claimedTenantId: input.tenantId,
+          status: input.status,
+        },
+        `Refused a connection event for connection '${input.connectionId}': it belongs to tenant '${owner.tenantId}', the event names '${input.tenantId}'`,
+      );
+      throw new ConnectionTenantMismatchError(input.connectionId, owner.tenantId, input.tenantId);
+    }
+    return false;
   }
 
   public async find(connectionId: string): Promise<Connection | null> {
@@ -55,26 +89,6 @@ export class ConnectionsRepository {
       [connectionId],
     );
     return row ? em.map(Connection, row, { schema: 'sync' }) : null;
-  }
-
-  /**
-   * Connections the tick must look at, with no queued or running run: connected ones whose interval has passed
-   * or that have a follow-up waiting, and not connected ones with a follow-up waiting (it must end as failed).
-   * One set-based statement; its rows are mapped into entities.
-   */
-  public async findDue(intervalMs: number, limit: number): Promise<Connection[]> {
-    const rows = await this.db.query<Record<string, unknown>>(
-      `select c.* from sync.connection c
-       where (c.follow_up_run_id is not null
-              or (c.status = 'connected'
-                  and (c.last_enqueued_at is null or c.last_enqueued_at <= now() - (? * interval '1 millisecond'))))
-         and not exists (select 1 from sync.run r where r.connection_id = c.id and r.status in ('queued', 'running'))
-       order by c.follow_up_requested_at nulls last, c.last_enqueued_at nulls first
-       limit ?`,
-      [intervalMs, limit],
-    );
-    const em = this.em.fork();
-    return rows.map((row) => em.map(Connection, row, { schema: 'sync' }));
   }
 
   public async markSucceeded(connectionId: string, full: boolean): Promise<void> {

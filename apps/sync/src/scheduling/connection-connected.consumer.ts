@@ -1,22 +1,22 @@
 import { randomUUID } from 'node:crypto';
 
-import { Injectable } from '@nestjs/common';
+import { Controller } from '@nestjs/common';
+import { EventPattern } from '@nestjs/microservices';
 
 import { MessageOf } from '@pp/contracts';
-import { OnMessage } from '@pp/messaging';
 
 import { ConnectionsRepository } from '../connections/connections.repository';
 import { SyncEnqueuerService } from './sync-enqueuer.service';
 
 /** A new connection: remember it and sync it at once (a first sync reads everything). */
-@Injectable()
+@Controller()
 export class ConnectionConnectedConsumer {
   constructor(
     private readonly connections: ConnectionsRepository,
     private readonly enqueuer: SyncEnqueuerService,
   ) {}
 
-  @OnMessage('credentials.connection.connected')
+  @EventPattern('credentials.connection.connected')
   public async handle(message: MessageOf<'credentials.connection.connected'>): Promise<void> {
     const { connectionId, connectedAt, syncRunId } = message.payload;
     const applied = await this.connections.applyStatus({

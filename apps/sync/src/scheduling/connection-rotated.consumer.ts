@@ -1,22 +1,22 @@
 import { randomUUID } from 'node:crypto';
 
-import { Injectable } from '@nestjs/common';
+import { Controller } from '@nestjs/common';
+import { EventPattern } from '@nestjs/microservices';
 
 import { MessageOf } from '@pp/contracts';
-import { OnMessage } from '@pp/messaging';
 
 import { ConnectionsRepository } from '../connections/connections.repository';
 import { SyncEnqueuerService } from './sync-enqueuer.service';
 
 /** A new token for an existing connection: it is usable again (even if it was invalid), so sync now. */
-@Injectable()
+@Controller()
 export class ConnectionRotatedConsumer {
   constructor(
     private readonly connections: ConnectionsRepository,
     private readonly enqueuer: SyncEnqueuerService,
   ) {}
 
-  @OnMessage('credentials.connection.rotated')
+  @EventPattern('credentials.connection.rotated')
   public async handle(message: MessageOf<'credentials.connection.rotated'>): Promise<void> {
     const { connectionId, rotatedAt, syncRunId } = message.payload;
     const applied = await this.connections.applyStatus({

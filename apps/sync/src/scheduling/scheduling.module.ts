@@ -7,6 +7,7 @@ import { ConnectionConnectedConsumer } from './connection-connected.consumer';
 import { ConnectionDisconnectedConsumer } from './connection-disconnected.consumer';
 import { ConnectionRotatedConsumer } from './connection-rotated.consumer';
 import { ConnectionStatusChangedConsumer } from './connection-status-changed.consumer';
+import { ScheduledRunsRepository } from './scheduled-runs.repository';
 import { SyncEnqueuerService } from './sync-enqueuer.service';
 import { SyncRequestedConsumer } from './sync-requested.consumer';
 import { SyncRunFinishedConsumer } from './sync-run-finished.consumer';
@@ -18,8 +19,11 @@ import { SyncSchedulerCron } from './sync-scheduler.cron';
     ConnectionsRepository,
     LeasesRepository,
     SyncRunsRepository,
+    ScheduledRunsRepository,
     SyncEnqueuerService,
     SyncSchedulerCron,
+  ],
+  controllers: [
     ConnectionConnectedConsumer,
     ConnectionRotatedConsumer,
     ConnectionDisconnectedConsumer,

@@ -1,7 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Controller } from '@nestjs/common';
+import { EventPattern } from '@nestjs/microservices';
 
 import { MessageOf } from '@pp/contracts';
-import { OnMessage } from '@pp/messaging';
 
 import { SyncEnqueuerService } from './sync-enqueuer.service';
 
@@ -9,11 +9,11 @@ import { SyncEnqueuerService } from './sync-enqueuer.service';
  * A run ended: its connection's follow-up run (asked for while it ran) starts now rather than at the next tick,
  * since someone is waiting for it. The tick still picks up any follow-up this misses.
  */
-@Injectable()
+@Controller()
 export class SyncRunFinishedConsumer {
   constructor(private readonly enqueuer: SyncEnqueuerService) {}
 
-  @OnMessage('sync.run.finished')
+  @EventPattern('sync.run.finished')
   public async handle(message: MessageOf<'sync.run.finished'>): Promise<void> {
     await this.enqueuer.next(message.payload.connectionId);
   }

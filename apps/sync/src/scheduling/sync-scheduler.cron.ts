@@ -11,18 +11,21 @@ import { LeasesRepository } from '../database/leases.repository';
 import { lagGauge } from '../metrics/sync.metrics';
 import { SyncRunsRepository } from '../runs/sync-runs.repository';
 import { REDISPATCH_QUEUED_AFTER_MS, SCHEDULER_LEASE_NAME } from '../sync.constants';
+import { ScheduledRunsRepository } from './scheduled-runs.repository';
 import { SyncEnqueuerService } from './sync-enqueuer.service';
 
-const DUE_BATCH = 500;
+/** Follow-ups decided per tick, one by one (their run's end went unseen: rare). */
+const FOLLOW_UP_BATCH = 100;
 
 /** Name of the tick in the SchedulerRegistry, which clears it when the app shuts down. */
 const TICK_INTERVAL = 'sync-scheduler-tick';
 
 /**
  * The periodic half of the scheduler. Every replica ticks, but only the holder of the leader lease in PostgreSQL
- * enqueues: connections whose interval has passed (a full reconcile when one is due; a waiting follow-up run is
- * that run rather than another), follow-up runs the end of their run did not start, and runs whose job message
- * was lost. It never syncs anything itself.
+ * enqueues: connections whose interval has passed (a full reconcile when one is due), in one statement and at most
+ * the tick's share of the fleet, so that due times stay spread and no tick bursts whatever the number of
+ * connections; follow-up runs the end of their run did not start (a follow-up is the connection's next run, rather
+ * than another); and runs whose job message was lost. It never syncs anything itself.
  */
 @Injectable()
 export class SyncSchedulerCron implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -36,6 +39,7 @@ export class SyncSchedulerCron implements OnApplicationBootstrap, OnApplicationS
     private readonly connections: ConnectionsRepository,
     private readonly runs: SyncRunsRepository,
     private readonly leases: LeasesRepository,
+    private readonly scheduled: ScheduledRunsRepository,
     private readonly enqueuer: SyncEnqueuerService,
     private readonly schedulerRegistry: SchedulerRegistry,
   ) {
@@ -74,9 +78,16 @@ export class SyncSchedulerCron implements OnApplicationBootstrap, OnApplicationS
 
     const intervalMs = this.config.get('SYNC_INTERVAL_MINUTES', { infer: true }) * 60_000;
     const reconcileMs = this.config.get('SYNC_RECONCILE_INTERVAL_HOURS', { infer: true }) * 3_600_000;
-    for (const connection of await this.connections.findDue(intervalMs, DUE_BATCH)) {
+    for (const connection of await this.scheduled.waitingFollowUps(FOLLOW_UP_BATCH)) {
       const reconcile = !connection.lastFullAt || Date.now() - connection.lastFullAt.getTime() >= reconcileMs;
       await this.enqueuer.next(connection.id, { reconcile });
+    }
+    const created = await this.scheduled.createDue({ intervalMs, reconcileMs, tickMs: this.tickMs });
+    // Each job is published after its run's row committed; a lost publish is a stranded run, dispatched below later.
+    for (const run of created) await this.enqueuer.dispatch(run);
+    if (created.length > 0) {
+      const reconciles = created.filter((run) => run.mode === 'full').length;
+      this.logger.log(`Enqueued ${created.length} scheduled sync runs (${reconciles} of them full reconciles)`);
     }
 
     const leaseTtlMs = this.config.get('SYNC_LEASE_TTL_SECONDS', { infer: true }) * 1000;

@@ -33,7 +33,7 @@ import { SyncRunnerService } from './sync-runner.service';
     OrgLeaseKeeper,
     RunReporter,
     SyncRunnerService,
-    SyncJobConsumer,
   ],
+  controllers: [SyncJobConsumer],
 })
 export class WorkerModule {}
