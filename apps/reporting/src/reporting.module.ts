@@ -5,10 +5,13 @@ import { AppConfigModule } from '@pp/config';
 import { HealthModule, LoggingModule, MetricsModule } from '@pp/observability';
 import { DatabaseReadinessProbe } from '@pp/persistence';
 
+import { AccountsModule } from './accounts/accounts.module';
 import { reportingDevelopmentSecrets, reportingEnvSchema } from './config/reporting.env';
+import { ContactsModule } from './contacts/contacts.module';
 import { DatabaseModule } from './database/database.module';
 import { DealsModule } from './deals/deals.module';
 import { LeadsModule } from './leads/leads.module';
+import { LimitsModule } from './limits/limits.module';
 import { MissedRewardsModule } from './missed-rewards/missed-rewards.module';
 import { PayoutsModule } from './payouts/payouts.module';
 import { ProgramsModule } from './programs/programs.module';
@@ -28,9 +31,12 @@ import { TransactionsModule } from './transactions/transactions.module';
     DatabaseModule,
     // Reporting only reads PostgreSQL: it neither publishes nor consumes, so a broker outage must not make it unready.
     HealthModule.forRoot([DatabaseReadinessProbe]),
+    LimitsModule,
     SummaryModule,
     ProgramsModule,
     ReferralsModule,
+    AccountsModule,
+    ContactsModule,
     TransactionsModule,
     RewardsModule,
     PayoutsModule,

@@ -29,6 +29,11 @@ export class DatabaseReadinessProbe implements ReadinessProbe {
 export interface ConnectionSettings {
   /** Overrides `poolMax`, for a size the app reads from its configuration. */
   poolMax?: number;
+  /**
+   * How long a query may wait for a free pool connection before it fails with a KnexTimeoutError (which the
+   * exception filter answers as 503 with Retry-After); knex's default is 60 s, long enough to pile up requests.
+   */
+  acquireTimeoutMs?: number;
   /** Shown in `pg_stat_activity`. */
   applicationName?: string;
   /**
@@ -96,6 +101,7 @@ export class PersistenceModule {
               pool: {
                 min: 0,
                 max: settings.poolMax ?? poolMax,
+                acquireTimeoutMillis: settings.acquireTimeoutMs,
                 afterCreate: settings.typeParsers && withTypeParsers(settings.typeParsers),
               },
               driverOptions: {

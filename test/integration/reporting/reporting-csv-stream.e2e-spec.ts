@@ -5,6 +5,7 @@ import request from 'supertest';
 
 import { uniqueName, waitFor } from '@pp/testing';
 
+import { exportBackends, openDownload, openReportingTransactions, readRest } from './csv-download';
 import { ReportingHarness, startReporting } from './reporting-app';
 
 const ROWS = 30_000;
@@ -16,7 +17,8 @@ describe('CSV exports stream from a database cursor', () => {
   const token = () => harness.tokenFor(org);
 
   beforeAll(async () => {
-    harness = await startReporting();
+    // More exports at once than the pool has connections, so a leaked connection shows as a 503, not a 429.
+    harness = await startReporting({ REPORTING_EXPORTS_PER_TENANT: '50' });
     await harness.admin.query(
       `insert into domain.billing_record (id, tenant_id, external_key, amount, currency, source_created_at, last_fetched_at, raw)
        select gen_random_uuid(), $1, 'tran_' || g, g, 'USD', now() - g * interval '1 minute', now(), '{}'
@@ -44,13 +46,14 @@ describe('CSV exports stream from a database cursor', () => {
   });
 
   it('frees the connection and ends the transaction when the client hangs up mid-download', async () => {
-    // More abandoned downloads than the pool has connections: a leak would leave the last request waiting forever.
+    // More abandoned downloads than the pool has connections: a leak would leave a later one without a connection.
     for (let attempt = 0; attempt < 25; attempt += 1) {
       await new Promise<void>((resolve, reject) => {
         const req = httpRequest(`${baseUrl}/v1/transactions`, {
           headers: { authorization: `Bearer ${token()}`, accept: 'text/csv' },
         });
         req.on('response', (res) => {
+          if (res.statusCode !== 200) reject(new Error(`download ${attempt} answered ${res.statusCode}`));
           res.once('data', () => {
             res.destroy();
             req.destroy();
@@ -79,5 +82,35 @@ describe('CSV exports stream from a database cursor', () => {
       .set('Authorization', `Bearer ${token()}`)
       .expect(200);
     expect(page.body.data[0].externalKey).toBe('tran_1');
+  });
+
+  it('breaks the connection, never ends a clean download, when the database fails midway', async () => {
+    const download = await openDownload(`${baseUrl}/v1/transactions`, {
+      authorization: `Bearer ${token()}`,
+      accept: 'text/csv',
+    });
+    expect(download.response.statusCode).toBe(200);
+    await download.firstChunk;
+    // The paused client holds the export inside its cursor; killing that backend is a database failure midway.
+    const [pid] = await waitFor(
+      async () => {
+        const pids = await exportBackends(harness.admin);
+        return pids.length === 1 ? pids : undefined;
+      },
+      { timeoutMs: 10_000, description: "the export's backend" },
+    );
+    await harness.admin.query('select pg_terminate_backend($1)', [pid]);
+    const { outcome, body } = await readRest(download);
+    expect(outcome).toBe('aborted');
+    expect(body.trim().split('\r\n').length).toBeLessThan(ROWS + 1);
+    await waitFor(async () => (await openReportingTransactions(harness.admin)) === 0, {
+      timeoutMs: 10_000,
+      description: 'no reporting transaction left open',
+    });
+    await request(harness.app.getHttpServer())
+      .get('/v1/transactions')
+      .query({ limit: 1 })
+      .set('Authorization', `Bearer ${token()}`)
+      .expect(200);
   });
 });

@@ -15,6 +15,8 @@ type Fixture = Awaited<ReturnType<typeof seedOrgA>>;
 const LISTS = [
   '/v1/programs',
   '/v1/referrals',
+  '/v1/accounts',
+  '/v1/contacts',
   '/v1/transactions',
   '/v1/rewards',
   '/v1/payouts',
@@ -23,7 +25,14 @@ const LISTS = [
   '/v1/sync-runs',
   '/v1/reports/missed-rewards',
 ];
-const PROGRAM_FILTERED = ['/v1/referrals', '/v1/transactions', '/v1/rewards', '/v1/reports/missed-rewards'];
+const PROGRAM_FILTERED = [
+  '/v1/referrals',
+  '/v1/accounts',
+  '/v1/contacts',
+  '/v1/transactions',
+  '/v1/rewards',
+  '/v1/reports/missed-rewards',
+];
 
 describe('reporting isolation, authentication and read-only access', () => {
   let harness: ReportingHarness;
@@ -73,6 +82,8 @@ describe('reporting isolation, authentication and read-only access', () => {
     expect(status.body.data).toEqual([]);
     await asB(`/v1/programs/${a.P1.id}`).expect(404);
     await asB(`/v1/referrals/${a.C1.id}`).expect(404);
+    await asB(`/v1/accounts/${a.account.id}`).expect(404);
+    await asB(`/v1/contacts/${a.contact.id}`).expect(404);
     await asB(`/v1/sync-runs/${a.S1.id}`).expect(404);
     await asB(`/v1/sync-runs/${a.S1.external_key}`).expect(404);
     // Org B has no sync run: org A's succeeded one must not give it a data time.

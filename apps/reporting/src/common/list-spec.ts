@@ -104,19 +104,31 @@ export async function listPage<Q extends ListQueryDto, R extends KeysetRow, T>(
   return toPage(rows, limit, order, spec.map);
 }
 
-/** The whole filtered list (from `cursor` on, if given; `limit` ignored) as a streamed CSV download. */
-export function listCsv<Q extends ListQueryDto, R extends KeysetRow, T>(
+/**
+ * The whole filtered list (from `cursor` on, if given; `limit` ignored) as a streamed CSV download. The cursor is
+ * opened and its first batch read before answering, so what fails at the start (no free pool connection, a value
+ * PostgreSQL refuses) is still an error status with problem details, not a 200 cut after its header line.
+ */
+export async function listCsv<Q extends ListQueryDto, R extends KeysetRow, T>(
   database: ReportingDatabase,
   scope: TenantScope,
   spec: ListSpec<Q, R, T>,
   query: Q,
-): StreamableFile {
+): Promise<StreamableFile> {
   const order = parseSort(query.sort, spec.sortColumns, spec.defaultSort);
   const statement = listQuery(spec as unknown as ListSpec<Q, KeysetRow, unknown>, query, order, undefined);
+  const batches = database.cursor<R>(scope, statement);
+  const first = await batches.next();
   async function* items(): AsyncGenerator<T[]> {
-    for await (const rows of database.cursor<R>(scope, statement)) yield rows.map(spec.map);
+    if (first.done) return;
+    yield first.value.map(spec.map);
+    for await (const rows of batches) yield rows.map(spec.map);
   }
-  return csvFile(`${spec.resource}.csv`, spec.csv, items());
+  const file = csvFile(`${spec.resource}.csv`, spec.csv, items());
+  // A download destroyed before the stream pulled its first row never runs `items`, so nothing else would end the
+  // transaction the first batch opened; on a cursor already finished this does nothing.
+  file.getStream().once('close', () => void batches.return(undefined));
+  return file;
 }
 
 export const CREATED_AT_SORT = (expression: string): SortColumn => ({

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 
-import { StreamableFile } from '@nestjs/common';
+import { Logger, StreamableFile } from '@nestjs/common';
+import type { StreamableHandlerResponse } from '@nestjs/common/file-stream/interfaces';
 
 export type CsvCell = string | number | boolean | null | undefined;
 
@@ -33,6 +34,18 @@ export async function* csvChunks<T>(columns: CsvColumn<T>[], batches: AsyncItera
   }
 }
 
+const logger = new Logger('CsvExport');
+
+/**
+ * A download is sent chunked, so ending it after a failure would look like a complete (shorter) file; only a
+ * destroyed connection tells the client it is not. Set explicitly rather than left to the framework's default,
+ * which has ended such responses in earlier NestJS versions.
+ */
+function cutDownload(error: Error, response: StreamableHandlerResponse): void {
+  logger.warn({ err: error }, 'CSV export failed midway; connection destroyed so the file cannot pass as complete');
+  if (!response.destroyed) response.destroy?.();
+}
+
 /**
  * A CSV download streamed batch by batch from a database cursor: the stream's back-pressure paces the cursor,
  * and a client that hangs up destroys the stream, which ends the cursor's transaction.
@@ -41,7 +54,7 @@ export function csvFile<T>(filename: string, columns: CsvColumn<T>[], batches: A
   return new StreamableFile(Readable.from(csvChunks(columns, batches), { objectMode: false }), {
     type: 'text/csv; charset=utf-8',
     disposition: `attachment; filename="${filename}"`,
-  });
+  }).setErrorHandler(cutDownload);
 }
 
 export function wantsCsv(accept: string | undefined): boolean {

@@ -12,16 +12,19 @@ const asNumber = (text: string) => Number(text);
 /**
  * Every reporting connection: read-only (it connects as a role with SELECT grants only, pp_reporting_reader in
  * development and tests, and each session is read-only too, so a bug here can never write the normalized model),
- * bounded in time, in UTC, and without JIT: these queries take milliseconds, and compiling one can take hundreds
- * when a large agency's estimates cross the JIT cost thresholds.
+ * bounded in time (a statement, a wait for a pooled connection, and a transaction left idle, which would otherwise
+ * keep its snapshot and hold back vacuum), in UTC, and without JIT: these queries take milliseconds, and compiling
+ * one can take hundreds when a large agency's estimates cross the JIT cost thresholds.
  */
 export function readerConnection(config: ConfigService): ConnectionSettings {
   return {
     poolMax: config.getOrThrow<number>('REPORTING_DB_POOL_MAX'),
+    acquireTimeoutMs: config.getOrThrow<number>('REPORTING_DB_ACQUIRE_TIMEOUT_MS'),
     applicationName: 'pp-reporting',
     sessionSettings: {
       default_transaction_read_only: 'on',
       statement_timeout: config.getOrThrow<number>('REPORTING_STATEMENT_TIMEOUT_MS'),
+      idle_in_transaction_session_timeout: config.getOrThrow<number>('REPORTING_IDLE_TRANSACTION_TIMEOUT_MS'),
       TimeZone: 'UTC',
       jit: 'off',
     },

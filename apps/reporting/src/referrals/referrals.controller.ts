@@ -2,13 +2,12 @@ import { Controller, Get, Headers, NotFoundException, Param, Query } from '@nest
 import { ApiBearerAuth, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 
 import { ApiList } from '../common/api-list.decorator';
-import { ListQueryDto } from '../common/list-query.dto';
 import { listCsv, listPage } from '../common/list-spec';
 import { Tenant } from '../common/tenant.decorator';
 import { wantsCsv } from '../csv/csv';
 import { ReportingDatabase } from '../database/reporting-database.service';
 import { TenantScope } from '../database/tenant-scope';
-import { REFERRAL_STATUSES, ReferralDto, referralList } from './referrals.list';
+import { REFERRAL_STATUSES, ReferralDto, referralList, ReferralListQueryDto } from './referrals.list';
 import { ReferralDetailDto } from './referral-detail.dto';
 import { ReferralsRepository } from './referrals.repository';
 
@@ -27,7 +26,7 @@ export class ReferralsController {
       { name: 'status', values: REFERRAL_STATUSES, open: false, description: 'Only referrals in this status' },
     ],
   })
-  public list(@Tenant() scope: TenantScope, @Query() query: ListQueryDto, @Headers('accept') accept?: string) {
+  public list(@Tenant() scope: TenantScope, @Query() query: ReferralListQueryDto, @Headers('accept') accept?: string) {
     return wantsCsv(accept)
       ? listCsv(this.database, scope, referralList, query)
       : listPage(this.database, scope, referralList, query);

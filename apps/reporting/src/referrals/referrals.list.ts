@@ -1,4 +1,6 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { BadRequestException } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsOptional } from 'class-validator';
 
 import { ListQueryDto } from '../common/list-query.dto';
 import { CREATED_AT_SORT, KeysetRow, ListSpec } from '../common/list-spec';
@@ -9,6 +11,31 @@ import { sql, table, tenant } from '../database/sql';
 /** Ours, not PartnerStack's (customers have no status there): the normalizer derives it from archived and has_paid. */
 export const REFERRAL_STATUSES = ['referred', 'converted', 'archived'] as const;
 export type ReferralStatus = (typeof REFERRAL_STATUSES)[number];
+
+/**
+ * Where a referral stands in the client's journey, derived in SQL when read from what PartnerStack exposes. The
+ * first rule that holds wins: `lost`, PartnerStack no longer returns the customer; `churned`, PartnerStack archived
+ * it; `paying`, its `has_paid` is true; `signed_up`, it has a reward PartnerStack still returns (a sign-up or action
+ * bounty, or a commission: the vendor recorded the customer beyond the referral); `referred`, none of these.
+ */
+export const ASSIGNMENT_STATUSES = ['referred', 'signed_up', 'paying', 'churned', 'lost'] as const;
+export type AssignmentStatus = (typeof ASSIGNMENT_STATUSES)[number];
+
+const ASSIGNMENT_STATUS = sql`case when c.removed_upstream_at is not null then 'lost' when c.archived then 'churned'
+ when c.has_paid then 'paying'
+ when exists (select from ${table('reward', 'ra')} where ${tenant('ra')} and ra.referral_id = c.id and ra.removed_upstream_at is null)
+ then 'signed_up' else 'referred' end`;
+
+export class ReferralListQueryDto extends ListQueryDto {
+  @ApiPropertyOptional({
+    enum: ASSIGNMENT_STATUSES,
+    description:
+      'Only referrals in this assignment status (`lost` needs includeRemoved=true: they are the removed ones)',
+  })
+  @IsOptional()
+  @IsIn(ASSIGNMENT_STATUSES)
+  assignmentStatus?: AssignmentStatus;
+}
 
 export class AccountRef {
   @ApiProperty({ format: 'uuid' }) id!: string;
@@ -34,6 +61,13 @@ export class ReferralDto {
     description: 'archived if PartnerStack archived it, else converted once it paid',
   })
   status!: ReferralStatus;
+  @ApiProperty({
+    enum: ASSIGNMENT_STATUSES,
+    description:
+      'Derived when read; the first that holds: lost (PartnerStack no longer returns it), churned (archived), ' +
+      'paying (has_paid), signed_up (has a reward PartnerStack still returns), else referred',
+  })
+  assignmentStatus!: AssignmentStatus;
   @ApiProperty({ nullable: true, type: Boolean, description: "PartnerStack's has_paid" }) hasPaid!: boolean | null;
   @ApiProperty() archived!: boolean;
   @ApiProperty({ type: [String] }) subIds!: string[];
@@ -49,6 +83,7 @@ export interface ReferralRow extends KeysetRow, ProgramRefRow {
   external_key: string;
   created: Date;
   status: ReferralStatus;
+  assignment_status: AssignmentStatus;
   has_paid: boolean | null;
   archived: boolean;
   sub_ids: string[];
@@ -66,6 +101,7 @@ export interface ReferralRow extends KeysetRow, ProgramRefRow {
 }
 
 export const REFERRAL_COLUMNS = sql`c.id, c.external_key, coalesce(c.source_created_at, c.created_at) as created, c.status,
+ ${ASSIGNMENT_STATUS} as assignment_status,
  c.has_paid, c.archived, c.sub_ids, c.first_referred_at, c.converted_at, c.removed_upstream_at,
  a.id as account_id, a.external_key as account_external_key, a.name as account_name, a.country_iso as account_country_iso,
  a.vendor_customer_key as account_vendor_customer_key,
@@ -81,6 +117,7 @@ export function toReferral(row: ReferralRow): ReferralDto {
     externalKey: row.external_key,
     createdAt: iso(row.created) as string,
     status: row.status,
+    assignmentStatus: row.assignment_status,
     hasPaid: row.has_paid,
     archived: row.archived,
     subIds: row.sub_ids ?? [],
@@ -106,7 +143,17 @@ export function toReferral(row: ReferralRow): ReferralDto {
 
 const created = 'coalesce(c.source_created_at, c.created_at)';
 
-export const referralList: ListSpec<ListQueryDto, ReferralRow, ReferralDto> = {
+function assignmentStatusFilter(status: AssignmentStatus, query: ReferralListQueryDto) {
+  // Lost referrals are exactly the removed ones, which the list leaves out by default: an empty page would mislead.
+  if (status === 'lost' && !query.includeRemoved) {
+    throw new BadRequestException(
+      'assignmentStatus=lost needs includeRemoved=true: lost referrals are the removed ones',
+    );
+  }
+  return sql`(${ASSIGNMENT_STATUS}) = ${status}`;
+}
+
+export const referralList: ListSpec<ReferralListQueryDto, ReferralRow, ReferralDto> = {
   resource: 'referrals',
   select: REFERRAL_COLUMNS,
   from: REFERRAL_FROM,
@@ -120,6 +167,9 @@ export const referralList: ListSpec<ListQueryDto, ReferralRow, ReferralDto> = {
   statusExpression: 'c.status',
   search: (pattern) =>
     sql`(c.external_key ilike ${pattern} or a.name ilike ${pattern} or c.contact_email ilike ${pattern} or ct.name ilike ${pattern})`,
+  extraFilters: (query) => [
+    query.assignmentStatus === undefined ? undefined : assignmentStatusFilter(query.assignmentStatus, query),
+  ],
   map: toReferral,
   csv: [
     { header: 'id', value: (item) => item.id },
@@ -134,5 +184,6 @@ export const referralList: ListSpec<ListQueryDto, ReferralRow, ReferralDto> = {
     { header: 'program_name', value: (item) => item.program?.name },
     { header: 'sub_ids', value: (item) => item.subIds.join(' ') },
     { header: 'removed_upstream_at', value: (item) => item.removedUpstreamAt },
+    { header: 'assignment_status', value: (item) => item.assignmentStatus },
   ],
 };

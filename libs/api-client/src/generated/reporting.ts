@@ -84,6 +84,70 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/accounts': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['AccountsController_list'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/accounts/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['AccountsController_detail'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/contacts': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['ContactsController_list'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/contacts/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['ContactsController_detail'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/transactions': {
     parameters: {
       query?: never;
@@ -477,6 +541,11 @@ export interface components {
        * @enum {string}
        */
       status: 'referred' | 'converted' | 'archived';
+      /**
+       * @description Derived when read; the first that holds: lost (PartnerStack no longer returns it), churned (archived), paying (has_paid), signed_up (has a reward PartnerStack still returns), else referred
+       * @enum {string}
+       */
+      assignmentStatus: 'referred' | 'signed_up' | 'paying' | 'churned' | 'lost';
       /** @description PartnerStack's has_paid */
       hasPaid: boolean | null;
       archived: boolean;
@@ -558,6 +627,11 @@ export interface components {
        * @enum {string}
        */
       status: 'referred' | 'converted' | 'archived';
+      /**
+       * @description Derived when read; the first that holds: lost (PartnerStack no longer returns it), churned (archived), paying (has_paid), signed_up (has a reward PartnerStack still returns), else referred
+       * @enum {string}
+       */
+      assignmentStatus: 'referred' | 'signed_up' | 'paying' | 'churned' | 'lost';
       /** @description PartnerStack's has_paid */
       hasPaid: boolean | null;
       archived: boolean;
@@ -575,35 +649,58 @@ export interface components {
       /** @description Newest first, removed ones included */
       rewards: components['schemas']['RewardDto'][];
     };
-    PayoutDto: {
+    LinkKeysDto: {
+      /** @description Lower-cased domains of `emails`, sorted; free-mail domains (gmail.com…) are listed as they are */
+      emailDomains: string[];
+      /** @description Lower-cased e-mail addresses, sorted */
+      emails: string[];
+      /** @description PartnerStack's customer keys (`cus_…`) of its referrals, sorted */
+      customerKeys: string[];
+      /** @description The programs of its referrals, by externalKey */
+      programs: components['schemas']['ProgramRef'][];
+    };
+    AccountDto: {
       /** Format: uuid */
       id: string;
+      /** @description PartnerStack's customer key the account was first seen under */
       externalKey: string;
       createdAt: string;
-      amount: components['schemas']['Money'];
-      /** @description PartnerStack's payout status. Known values: successful; PartnerStack may send others, which are passed on as given. */
-      status: string | null;
-      providerType: string | null;
-      sentAt: string | null;
-      withdrawalDate: string | null;
+      name: string | null;
+      countryIso: string | null;
+      /** @description The vendor's own customer id */
+      vendorCustomerKey: string | null;
+      /** @description The account's own contact */
+      contact: components['schemas']['ContactRef'] | null;
+      /** @description Its referrals PartnerStack still returns, all programs */
+      referralCount: number;
+      linkKeys: components['schemas']['LinkKeysDto'];
       removedUpstreamAt: string | null;
     };
-    LeadDto: {
-      /** Format: uuid */
-      id: string;
-      externalKey: string;
-      createdAt: string;
-      /** @description PartnerStack's lead status (vendors name their own). Known values: open, closed, dead, closed won, closed lost; PartnerStack may send others, which are passed on as given. */
-      status: string | null;
-      approved: boolean | null;
-      amount: components['schemas']['Money'] | null;
-      accountName: string | null;
-      /** Format: uuid */
-      accountId: string | null;
-      customerKey: string | null;
-      groupKey: string | null;
-      vendorExternalKey: string | null;
-      removedUpstreamAt: string | null;
+    AccountProgramMoneyDto: {
+      /** @description Unrefunded transactions, per currency */
+      revenue: components['schemas']['Money'][];
+      /** @description Refunded transactions, per currency (not in revenue) */
+      refunds: components['schemas']['Money'][];
+      /** @description Rewards of every status, per currency */
+      rewards: components['schemas']['Money'][];
+      /** @description Unrefunded transactions */
+      transactions: number;
+      rewardCount: number;
+      /** @description null for records not (yet) linked to a program */
+      program: components['schemas']['ProgramRef'] | null;
+    };
+    AccountTotalsDto: {
+      /** @description Unrefunded transactions, per currency */
+      revenue: components['schemas']['Money'][];
+      /** @description Refunded transactions, per currency (not in revenue) */
+      refunds: components['schemas']['Money'][];
+      /** @description Rewards of every status, per currency */
+      rewards: components['schemas']['Money'][];
+      /** @description Unrefunded transactions */
+      transactions: number;
+      rewardCount: number;
+      /** @description The same per program, by program externalKey */
+      byProgram: components['schemas']['AccountProgramMoneyDto'][];
     };
     DealDto: {
       /** Format: uuid */
@@ -623,6 +720,92 @@ export interface components {
       source: string | null;
       groupKey: string | null;
       vendorExternalKey: string | null;
+      removedUpstreamAt: string | null;
+    };
+    LeadDto: {
+      /** Format: uuid */
+      id: string;
+      externalKey: string;
+      createdAt: string;
+      /** @description PartnerStack's lead status (vendors name their own). Known values: open, closed, dead, closed won, closed lost; PartnerStack may send others, which are passed on as given. */
+      status: string | null;
+      approved: boolean | null;
+      amount: components['schemas']['Money'] | null;
+      accountName: string | null;
+      /** Format: uuid */
+      accountId: string | null;
+      customerKey: string | null;
+      groupKey: string | null;
+      vendorExternalKey: string | null;
+      removedUpstreamAt: string | null;
+    };
+    AccountDetailDto: {
+      /** Format: uuid */
+      id: string;
+      /** @description PartnerStack's customer key the account was first seen under */
+      externalKey: string;
+      createdAt: string;
+      name: string | null;
+      countryIso: string | null;
+      /** @description The vendor's own customer id */
+      vendorCustomerKey: string | null;
+      /** @description The account's own contact */
+      contact: components['schemas']['ContactRef'] | null;
+      /** @description Its referrals PartnerStack still returns, all programs */
+      referralCount: number;
+      linkKeys: components['schemas']['LinkKeysDto'];
+      removedUpstreamAt: string | null;
+      /** @description In every program, newest first, removed ones included */
+      referrals: components['schemas']['ReferralDto'][];
+      /** @description The account's contact and its referrals' contacts, by e-mail */
+      contacts: components['schemas']['ContactRef'][];
+      totals: components['schemas']['AccountTotalsDto'];
+      /** @description Linked to the account, newest first, removed ones included */
+      deals: components['schemas']['DealDto'][];
+      /** @description Linked to the account, newest first, removed ones included */
+      leads: components['schemas']['LeadDto'][];
+    };
+    ContactDto: {
+      /** Format: uuid */
+      id: string;
+      /** @description The lower-cased e-mail: one contact per address across programs */
+      externalKey: string;
+      createdAt: string;
+      email: string;
+      name: string | null;
+      /** @description Its referrals PartnerStack still returns, all programs */
+      referralCount: number;
+      linkKeys: components['schemas']['LinkKeysDto'];
+      removedUpstreamAt: string | null;
+    };
+    ContactDetailDto: {
+      /** Format: uuid */
+      id: string;
+      /** @description The lower-cased e-mail: one contact per address across programs */
+      externalKey: string;
+      createdAt: string;
+      email: string;
+      name: string | null;
+      /** @description Its referrals PartnerStack still returns, all programs */
+      referralCount: number;
+      linkKeys: components['schemas']['LinkKeysDto'];
+      removedUpstreamAt: string | null;
+      /** @description In every program, newest first, removed ones included */
+      referrals: components['schemas']['ReferralDto'][];
+      /** @description The accounts of its referrals and those it is the contact of, by name */
+      accounts: components['schemas']['AccountRef'][];
+    };
+    PayoutDto: {
+      /** Format: uuid */
+      id: string;
+      externalKey: string;
+      createdAt: string;
+      amount: components['schemas']['Money'];
+      /** @description PartnerStack's payout status. Known values: successful; PartnerStack may send others, which are passed on as given. */
+      status: string | null;
+      providerType: string | null;
+      sentAt: string | null;
+      withdrawalDate: string | null;
       removedUpstreamAt: string | null;
     };
     RevenuePoint: {
@@ -1137,6 +1320,8 @@ export interface operations {
         q?: string;
         /** @description Sort column, `-` prefix for descending */
         sort?: string;
+        /** @description Only referrals in this assignment status (`lost` needs includeRemoved=true: they are the removed ones) */
+        assignmentStatus?: 'referred' | 'signed_up' | 'paying' | 'churned' | 'lost';
       };
       header?: {
         /** @description `text/csv` for the CSV download; JSON otherwise */
@@ -1238,6 +1423,372 @@ export interface operations {
         };
       };
       /** @description Invalid input; `errors` names each invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      /** @description Missing, expired or badly signed token. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      /** @description The token has no org, or lacks a role this operation needs. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      /** @description Too many requests; wait `Retry-After` seconds. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      /** @description Unexpected failure; quote `correlationId` to support. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      /** @description Temporarily unable to answer (database saturated or down); wait `Retry-After` seconds. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+    };
+  };
+  AccountsController_list: {
+    parameters: {
+      query?: {
+        /** @description Only this program (our id, as in /v1/programs) */
+        programId?: string;
+        /** @description Created at or after (ISO date or date-time, UTC) */
+        from?: string;
+        /** @description Created before the end of this date (ISO date), or before this instant (ISO date-time) */
+        to?: string;
+        /** @description Include records PartnerStack no longer returns */
+        includeRemoved?: boolean;
+        limit?: number;
+        /** @description Opaque; the nextCursor of the previous page */
+        cursor?: string;
+        /** @description Text search (names, e-mails, PartnerStack keys) */
+        q?: string;
+        /** @description Sort column, `-` prefix for descending */
+        sort?: string;
+      };
+      header?: {
+        /** @description `text/csv` for the CSV download; JSON otherwise */
+        accept?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of records; with `Accept: text/csv`, every matching record as a streamed CSV download. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: components['schemas']['AccountDto'][];
+            /** @description Pass as `cursor` for the next page */
+            nextCursor: string | null;
+          };
+          'text/csv': string;
+        };
+      };
+      /** @description Invalid filter, sort or cursor */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      /** @description Missing, expired or badly signed token. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      /** @description The token has no org, or lacks a role this operation needs. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      /** @description Too many requests; wait `Retry-After` seconds. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      /** @description Unexpected failure; quote `correlationId` to support. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      /** @description Temporarily unable to answer (database saturated or down); wait `Retry-After` seconds. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+    };
+  };
+  AccountsController_detail: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Our account id */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The account with its referrals in every program, contacts, totals, deals and leads */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AccountDetailDto'];
+        };
+      };
+      /** @description Not an account id */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      /** @description Missing, expired or badly signed token. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      /** @description The token has no org, or lacks a role this operation needs. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      /** @description Too many requests; wait `Retry-After` seconds. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      /** @description Unexpected failure; quote `correlationId` to support. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      /** @description Temporarily unable to answer (database saturated or down); wait `Retry-After` seconds. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+    };
+  };
+  ContactsController_list: {
+    parameters: {
+      query?: {
+        /** @description Only this program (our id, as in /v1/programs) */
+        programId?: string;
+        /** @description Created at or after (ISO date or date-time, UTC) */
+        from?: string;
+        /** @description Created before the end of this date (ISO date), or before this instant (ISO date-time) */
+        to?: string;
+        /** @description Include records PartnerStack no longer returns */
+        includeRemoved?: boolean;
+        limit?: number;
+        /** @description Opaque; the nextCursor of the previous page */
+        cursor?: string;
+        /** @description Text search (names, e-mails, PartnerStack keys) */
+        q?: string;
+        /** @description Sort column, `-` prefix for descending */
+        sort?: string;
+      };
+      header?: {
+        /** @description `text/csv` for the CSV download; JSON otherwise */
+        accept?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of records; with `Accept: text/csv`, every matching record as a streamed CSV download. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: components['schemas']['ContactDto'][];
+            /** @description Pass as `cursor` for the next page */
+            nextCursor: string | null;
+          };
+          'text/csv': string;
+        };
+      };
+      /** @description Invalid filter, sort or cursor */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      /** @description Missing, expired or badly signed token. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      /** @description The token has no org, or lacks a role this operation needs. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      /** @description Too many requests; wait `Retry-After` seconds. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      /** @description Unexpected failure; quote `correlationId` to support. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      /** @description Temporarily unable to answer (database saturated or down); wait `Retry-After` seconds. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+    };
+  };
+  ContactsController_detail: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Our contact id */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The contact with its referrals in every program and accounts */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ContactDetailDto'];
+        };
+      };
+      /** @description Not a contact id */
       400: {
         headers: {
           [name: string]: unknown;

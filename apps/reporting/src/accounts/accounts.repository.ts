@@ -1,0 +1,139 @@
+import { Injectable } from '@nestjs/common';
+
+import { totalsByCurrency } from '../common/money';
+import { PROGRAM_REF_COLUMNS, programJoin, ProgramRef, programRef, ProgramRefRow } from '../common/program-ref';
+import { ReportingDatabase } from '../database/reporting-database.service';
+import { sql, table, tenant } from '../database/sql';
+import { TenantScope } from '../database/tenant-scope';
+import { dealList } from '../deals/deals.list';
+import { leadList } from '../leads/leads.list';
+import {
+  ContactRef,
+  REFERRAL_COLUMNS,
+  REFERRAL_FROM,
+  ReferralDto,
+  ReferralRow,
+  toReferral,
+} from '../referrals/referrals.list';
+import { AccountDetailDto, AccountMoneyDto, AccountProgramMoneyDto, AccountTotalsDto } from './account-detail.dto';
+import { ACCOUNT_COLUMNS, ACCOUNT_FROM, AccountRow, toAccount } from './accounts.list';
+
+interface MoneyRow extends ProgramRefRow {
+  currency: string;
+  records: number;
+  amount: number;
+}
+
+interface BillingMoneyRow extends MoneyRow {
+  refunded: boolean;
+}
+
+function moneyOf(billing: BillingMoneyRow[], rewards: MoneyRow[]): AccountMoneyDto {
+  const paid = billing.filter((row) => !row.refunded);
+  const count = (rows: MoneyRow[]) => rows.reduce((total, row) => total + row.records, 0);
+  return {
+    revenue: totalsByCurrency(paid),
+    refunds: totalsByCurrency(billing.filter((row) => row.refunded)),
+    rewards: totalsByCurrency(rewards),
+    transactions: count(paid),
+    rewardCount: count(rewards),
+  };
+}
+
+function totalsOf(billing: BillingMoneyRow[], rewards: MoneyRow[]): AccountTotalsDto {
+  const programs = new Map<string, ProgramRef | null>();
+  for (const row of [...billing, ...rewards]) programs.set(row.program_id ?? '', programRef(row));
+  const byProgram: AccountProgramMoneyDto[] = [...programs.entries()]
+    .sort(([, left], [, right]) => (left?.externalKey ?? '').localeCompare(right?.externalKey ?? ''))
+    .map(([key, program]) => ({
+      program,
+      ...moneyOf(
+        billing.filter((row) => (row.program_id ?? '') === key),
+        rewards.filter((row) => (row.program_id ?? '') === key),
+      ),
+    }));
+  return { ...moneyOf(billing, rewards), byProgram };
+}
+
+/** Each contact once, sorted by e-mail. */
+function uniqueContacts(contacts: Array<ContactRef | null>): ContactRef[] {
+  const byId = new Map<string, ContactRef>();
+  for (const contact of contacts) if (contact) byId.set(contact.id, contact);
+  return [...byId.values()].sort((left, right) => left.email.localeCompare(right.email));
+}
+
+/** Referrals whose `link` column is `id`, newest first, removed ones included. */
+export function referralsOf(
+  database: ReportingDatabase,
+  scope: TenantScope,
+  link: 'account' | 'contact',
+  id: string,
+): Promise<ReferralRow[]> {
+  const condition = link === 'account' ? sql`c.account_id = ${id}::uuid` : sql`c.contact_id = ${id}::uuid`;
+  return database.many<ReferralRow>(
+    scope,
+    sql`select ${REFERRAL_COLUMNS}, '' as cursor_value from ${REFERRAL_FROM} where ${tenant('c')} and ${condition}
+ order by coalesce(c.source_created_at, c.created_at) desc, c.id desc`,
+  );
+}
+
+@Injectable()
+export class AccountsRepository {
+  constructor(private readonly database: ReportingDatabase) {}
+
+  public async detail(scope: TenantScope, id: string): Promise<AccountDetailDto | undefined> {
+    const row = await this.database.one<AccountRow>(
+      scope,
+      sql`select ${ACCOUNT_COLUMNS}, '' as cursor_value from ${ACCOUNT_FROM} where ${tenant('a')} and a.id = ${id}::uuid`,
+    );
+    if (!row) return undefined;
+    const [referralRows, deals, leads] = await Promise.all([
+      referralsOf(this.database, scope, 'account', id),
+      this.database.many<Parameters<typeof dealList.map>[0]>(
+        scope,
+        sql`select ${dealList.select}, '' as cursor_value from ${dealList.from} where ${dealList.scope}
+ and d.account_id = ${id}::uuid order by coalesce(d.source_created_at, d.created_at) desc, d.id desc`,
+      ),
+      this.database.many<Parameters<typeof leadList.map>[0]>(
+        scope,
+        sql`select ${leadList.select}, '' as cursor_value from ${leadList.from} where ${leadList.scope}
+ and l.account_id = ${id}::uuid order by coalesce(l.source_created_at, l.created_at) desc, l.id desc`,
+      ),
+    ]);
+    const referrals: ReferralDto[] = referralRows.map(toReferral);
+    const account = toAccount(row);
+    return {
+      ...account,
+      referrals,
+      contacts: uniqueContacts([account.contact, ...referrals.map((referral) => referral.contact)]),
+      totals: await this.totals(
+        scope,
+        referrals.map((referral) => referral.id),
+      ),
+      deals: deals.map(dealList.map),
+      leads: leads.map(leadList.map),
+    };
+  }
+
+  /** Money of the referrals' transactions and rewards PartnerStack still returns, per program and currency. */
+  private async totals(scope: TenantScope, referralIds: string[]): Promise<AccountTotalsDto> {
+    if (referralIds.length === 0) return totalsOf([], []);
+    const [billing, rewards] = await Promise.all([
+      this.database.many<BillingMoneyRow>(
+        scope,
+        sql`select ${PROGRAM_REF_COLUMNS}, t.refunded, t.currency, count(*) as records, sum(t.amount) as amount
+ from ${table('billing_record', 't')}${programJoin('t')}
+ where ${tenant('t')} and t.referral_id = any(${referralIds}::uuid[]) and t.removed_upstream_at is null
+ group by 1, 2, 3, 4, 5 order by 5`,
+      ),
+      this.database.many<MoneyRow>(
+        scope,
+        sql`select ${PROGRAM_REF_COLUMNS}, r.currency, count(*) as records, sum(r.amount) as amount
+ from ${table('reward', 'r')}${programJoin('r')}
+ where ${tenant('r')} and r.referral_id = any(${referralIds}::uuid[]) and r.removed_upstream_at is null
+ group by 1, 2, 3, 4 order by 4`,
+      ),
+    ]);
+    return totalsOf(billing, rewards);
+  }
+}

@@ -1,0 +1,14 @@
+import { ApiProperty } from '@nestjs/swagger';
+
+import { AccountRef, ReferralDto } from '../referrals/referrals.list';
+import { ContactDto } from './contacts.list';
+
+export class ContactDetailDto extends ContactDto {
+  @ApiProperty({ type: [ReferralDto], description: 'In every program, newest first, removed ones included' })
+  referrals!: ReferralDto[];
+  @ApiProperty({
+    type: [AccountRef],
+    description: 'The accounts of its referrals and those it is the contact of, by name',
+  })
+  accounts!: AccountRef[];
+}
