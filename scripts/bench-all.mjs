@@ -1,5 +1,5 @@
-// npm run bench: builds, then runs the end-to-end benchmark (bench:e2e, first: the figure the issue asks for) and
-// every area's (bench:sync, bench:normalizer, bench:reporting) one after the other, prints their output, and writes
+// npm run bench: builds, then runs the end-to-end benchmark (bench:e2e, first: the figure the issue asks for),
+// every area's (bench:sync, bench:normalizer, bench:reporting) and the fleet (bench:fleet) one after the other, prints their output, and writes
 // docs/benchmarks.md with this run's figures, the baselines and targets each area documents (its "Benchmark"
 // section in docs/<area>.md), and the machine. A benchmark that is missing or fails is reported as such; the
 // others still run. Never part of CI gating. BENCH_ONLY=e2e,sync runs a subset.
@@ -37,6 +37,12 @@ const areas = [
     script: 'bench:reporting',
     doc: 'docs/reporting.md',
     what: 'endpoint latency on a 1,000,000-billing-record agency',
+  },
+  {
+    name: 'fleet',
+    script: 'bench:fleet',
+    doc: 'docs/capacity.md',
+    what: '200 agencies (~600,000 records) connected within a minute on one deployment; footprint, steady state',
   },
 ].filter((area) => !only || only.includes(area.name));
 
@@ -159,10 +165,13 @@ function writeReport(results) {
     '# Benchmarks',
     '',
     'Written by `npm run bench` (`scripts/bench-all.mjs`), which builds, then runs `bench:e2e`, `bench:sync`,',
-    '`bench:normalizer` and `bench:reporting` one after the other (`BENCH_ONLY=e2e,sync` for a subset;',
+    '`bench:normalizer`, `bench:reporting` and `bench:fleet` one after the other (`BENCH_ONLY=e2e,sync` for a subset;',
     '`BENCH_ASSEMBLE_ONLY=1` rewrites this file from the last saved runs in `dist/bench-results/`). Benchmarks never',
     'gate CI. Each area keeps its method, baseline and analysis in its own notes; they are repeated below beside this',
     "run's output.",
+    '',
+    'The capacity model to 10,000 agencies, built from the measured unit costs of these runs (mostly `bench:fleet`),',
+    'is in [docs/capacity.md](capacity.md).',
     '',
     `## Machine${process.env.BENCH_ASSEMBLE_ONLY === '1' ? " (where the report was assembled; each run's own time is below)" : ''}`,
     '',
