@@ -1,6 +1,7 @@
 import { Entity, Index, Property, Unique } from '@mikro-orm/core';
 
 import { Contact } from './contact.entity';
+import { ReportCreatedIndex } from './indexes';
 import { Link } from './link';
 import { SyncedRecord } from './synced-record.entity';
 
@@ -9,6 +10,7 @@ import { SyncedRecord } from './synced-record.entity';
 @Unique({ name: 'account_tenant_external_key_unique', properties: ['tenantId', 'externalKey'] })
 @Index({ name: 'account_tenant_id_contact_email_index', properties: ['tenantId', 'contactEmail'] })
 @Index({ name: 'account_tenant_id_name_normalized_index', properties: ['tenantId', 'nameNormalized'] })
+@ReportCreatedIndex('account')
 export class Account extends SyncedRecord {
   @Property({ type: 'text', nullable: true })
   name!: string | null;

@@ -11,6 +11,7 @@ import { SyncedRecord } from './synced-record.entity';
 @Index({ name: 'deal_tenant_id_source_created_at_index', properties: ['tenantId', 'sourceCreatedAt'] })
 @Index({ name: 'deal_tenant_id_account_name_normalized_index', properties: ['tenantId', 'accountNameNormalized'] })
 @ReportCreatedIndex('deal')
+@Index({ name: 'deal_tenant_id_account_id_index', properties: ['tenantId', 'accountId'] })
 export class Deal extends SyncedRecord {
   @Property({ type: 'text', nullable: true })
   vendorExternalKey!: string | null;

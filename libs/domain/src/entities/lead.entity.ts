@@ -12,6 +12,7 @@ import { SyncedRecord } from './synced-record.entity';
 @Index({ name: 'lead_tenant_id_account_name_normalized_index', properties: ['tenantId', 'accountNameNormalized'] })
 @Index({ name: 'lead_tenant_id_customer_key_index', properties: ['tenantId', 'customerKey'] })
 @ReportCreatedIndex('lead')
+@Index({ name: 'lead_tenant_id_account_id_index', properties: ['tenantId', 'accountId'] })
 export class Lead extends SyncedRecord {
   @Property({ type: 'text', nullable: true })
   vendorExternalKey!: string | null;

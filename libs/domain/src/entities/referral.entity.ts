@@ -19,6 +19,8 @@ import { SyncedRecord } from './synced-record.entity';
 @UnlinkedKeyIndex('referral', 'contact_email', 'contact_id')
 @ReportCreatedIndex('referral')
 @ReportCreatedIndex('referral', 'report_partnership_created', ['partnership_id'])
+@Index({ name: 'referral_tenant_id_account_id_index', properties: ['tenantId', 'accountId'] })
+@Index({ name: 'referral_tenant_id_contact_id_index', properties: ['tenantId', 'contactId'] })
 export class Referral extends SyncedRecord {
   @Property({ type: 'text', nullable: true })
   partnershipKey!: string | null;
