@@ -755,6 +755,25 @@ describe('reporting API (numbers worked out by hand from reporting-fixture.ts)',
     expect(missed.text.trim().split('\r\n')).toHaveLength(7);
   });
 
+  it('starts a CSV download with a UTF-8 byte order mark for Excel only with bom=1', async () => {
+    const bytesOf = (query: Record<string, string>) =>
+      get('/v1/referrals', query)
+        .set('Accept', 'text/csv')
+        .buffer(true)
+        .parse((response, done) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () => done(null, Buffer.concat(chunks)));
+        })
+        .expect(200);
+    const withBom = (await bytesOf({ bom: '1' })).body as Buffer;
+    expect([...withBom.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    expect(withBom.subarray(3, 6).toString('utf8')).toBe('id,');
+    const plain = (await bytesOf({})).body as Buffer;
+    expect(plain.subarray(0, 3).toString('utf8')).toBe('id,');
+    await get('/v1/referrals', { bom: 'yes' }).set('Accept', 'text/csv').expect(400);
+  });
+
   it('counts a transaction as missed from the instant its grace period ends, in the list and in the totals', async () => {
     const edgeOrg = uniqueName('org_edge');
     const partnership = {

@@ -81,6 +81,15 @@ export class ListQueryDto extends ScopeQueryDto {
   @IsOptional()
   @Matches(/^[-+]?[A-Za-z]+$/)
   sort?: string;
+
+  @ApiPropertyOptional({
+    description: 'With `Accept: text/csv`: start the file with a UTF-8 byte order mark, so Excel reads accented names',
+    default: false,
+  })
+  @IsOptional()
+  @Transform(booleanFlag)
+  @IsBoolean()
+  bom?: boolean;
 }
 
 export interface CreatedRange {

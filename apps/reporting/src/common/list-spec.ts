@@ -124,7 +124,7 @@ export async function listCsv<Q extends ListQueryDto, R extends KeysetRow, T>(
     yield first.value.map(spec.map);
     for await (const rows of batches) yield rows.map(spec.map);
   }
-  const file = csvFile(`${spec.resource}.csv`, spec.csv, items());
+  const file = csvFile(`${spec.resource}.csv`, spec.csv, items(), { bom: query.bom === true });
   // A download destroyed before the stream pulled its first row never runs `items`, so nothing else would end the
   // transaction the first batch opened; on a cursor already finished this does nothing.
   file.getStream().once('close', () => void batches.return(undefined));

@@ -20,6 +20,21 @@ describe('csv', () => {
     expect(chunks).toEqual(['n\r\n', '1\r\n2\r\n', '3\r\n']);
   });
 
+  it('starts with a byte order mark only when asked', async () => {
+    async function* batches() {
+      yield [{ n: 'é' }];
+    }
+    const column = [{ header: 'name', value: (row: { n: string }) => row.n }];
+    const read = async (bom?: boolean) => {
+      let text = '';
+      for await (const chunk of csvChunks(column, batches(), bom === undefined ? {} : { bom })) text += chunk;
+      return text;
+    };
+    expect(await read(true)).toBe('\uFEFFname\r\né\r\n');
+    expect(await read(false)).toBe('name\r\né\r\n');
+    expect(await read()).toBe('name\r\né\r\n');
+  });
+
   it('recognises a CSV Accept header', () => {
     expect(wantsCsv('text/csv')).toBe(true);
     expect(wantsCsv('text/csv;q=1, application/json;q=0.5')).toBe(true);

@@ -25,8 +25,20 @@ export function csvLine(cells: CsvCell[]): string {
   return `${cells.map(csvCell).join(',')}\r\n`;
 }
 
-export async function* csvChunks<T>(columns: CsvColumn<T>[], batches: AsyncIterable<T[]>): AsyncGenerator<string> {
-  yield csvLine(columns.map((column) => column.header));
+export interface CsvOptions {
+  /**
+   * Starts the file with U+FEFF: Excel opens a CSV without one in the system's legacy code page, which garbles
+   * accented names; other readers may show it as a stray character, so it is asked for, not the default.
+   */
+  bom?: boolean;
+}
+
+export async function* csvChunks<T>(
+  columns: CsvColumn<T>[],
+  batches: AsyncIterable<T[]>,
+  { bom = false }: CsvOptions = {},
+): AsyncGenerator<string> {
+  yield (bom ? '\uFEFF' : '') + csvLine(columns.map((column) => column.header));
   for await (const batch of batches) {
     let chunk = '';
     for (const row of batch) chunk += csvLine(columns.map((column) => column.value(row)));
@@ -50,8 +62,13 @@ function cutDownload(error: Error, response: StreamableHandlerResponse): void {
  * A CSV download streamed batch by batch from a database cursor: the stream's back-pressure paces the cursor,
  * and a client that hangs up destroys the stream, which ends the cursor's transaction.
  */
-export function csvFile<T>(filename: string, columns: CsvColumn<T>[], batches: AsyncIterable<T[]>): StreamableFile {
-  return new StreamableFile(Readable.from(csvChunks(columns, batches), { objectMode: false }), {
+export function csvFile<T>(
+  filename: string,
+  columns: CsvColumn<T>[],
+  batches: AsyncIterable<T[]>,
+  options: CsvOptions = {},
+): StreamableFile {
+  return new StreamableFile(Readable.from(csvChunks(columns, batches, options), { objectMode: false }), {
     type: 'text/csv; charset=utf-8',
     disposition: `attachment; filename="${filename}"`,
   }).setErrorHandler(cutDownload);

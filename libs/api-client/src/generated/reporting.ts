@@ -1136,6 +1136,8 @@ export interface operations {
         q?: string;
         /** @description Sort column, `-` prefix for descending */
         sort?: string;
+        /** @description With `Accept: text/csv`: start the file with a UTF-8 byte order mark, so Excel reads accented names */
+        bom?: boolean;
       };
       header?: {
         /** @description `text/csv` for the CSV download; JSON otherwise */
@@ -1320,6 +1322,8 @@ export interface operations {
         q?: string;
         /** @description Sort column, `-` prefix for descending */
         sort?: string;
+        /** @description With `Accept: text/csv`: start the file with a UTF-8 byte order mark, so Excel reads accented names */
+        bom?: boolean;
         /** @description Only referrals in this assignment status (`lost` needs includeRemoved=true: they are the removed ones) */
         assignmentStatus?: 'referred' | 'signed_up' | 'paying' | 'churned' | 'lost';
       };
@@ -1504,6 +1508,8 @@ export interface operations {
         q?: string;
         /** @description Sort column, `-` prefix for descending */
         sort?: string;
+        /** @description With `Accept: text/csv`: start the file with a UTF-8 byte order mark, so Excel reads accented names */
+        bom?: boolean;
       };
       header?: {
         /** @description `text/csv` for the CSV download; JSON otherwise */
@@ -1687,6 +1693,8 @@ export interface operations {
         q?: string;
         /** @description Sort column, `-` prefix for descending */
         sort?: string;
+        /** @description With `Accept: text/csv`: start the file with a UTF-8 byte order mark, so Excel reads accented names */
+        bom?: boolean;
       };
       header?: {
         /** @description `text/csv` for the CSV download; JSON otherwise */
@@ -1872,6 +1880,8 @@ export interface operations {
         q?: string;
         /** @description Sort column, `-` prefix for descending */
         sort?: string;
+        /** @description With `Accept: text/csv`: start the file with a UTF-8 byte order mark, so Excel reads accented names */
+        bom?: boolean;
         /** @description Only refunded (true) or only unrefunded (false) transactions */
         refunded?: boolean;
       };
@@ -1974,6 +1984,8 @@ export interface operations {
         q?: string;
         /** @description Sort column, `-` prefix for descending */
         sort?: string;
+        /** @description With `Accept: text/csv`: start the file with a UTF-8 byte order mark, so Excel reads accented names */
+        bom?: boolean;
         /** @description Only this payment_status, exactly as PartnerStack gives it. Known values: available, in_transit, withdrawn, paid_and_refunded, paid_externally, expired, failed, merging; others may appear. */
         paymentStatus?: string;
       };
@@ -2076,6 +2088,8 @@ export interface operations {
         q?: string;
         /** @description Sort column, `-` prefix for descending */
         sort?: string;
+        /** @description With `Accept: text/csv`: start the file with a UTF-8 byte order mark, so Excel reads accented names */
+        bom?: boolean;
       };
       header?: {
         /** @description `text/csv` for the CSV download; JSON otherwise */
@@ -2176,6 +2190,8 @@ export interface operations {
         q?: string;
         /** @description Sort column, `-` prefix for descending */
         sort?: string;
+        /** @description With `Accept: text/csv`: start the file with a UTF-8 byte order mark, so Excel reads accented names */
+        bom?: boolean;
       };
       header?: {
         /** @description `text/csv` for the CSV download; JSON otherwise */
@@ -2276,6 +2292,8 @@ export interface operations {
         q?: string;
         /** @description Sort column, `-` prefix for descending */
         sort?: string;
+        /** @description With `Accept: text/csv`: start the file with a UTF-8 byte order mark, so Excel reads accented names */
+        bom?: boolean;
       };
       header?: {
         /** @description `text/csv` for the CSV download; JSON otherwise */
@@ -2545,6 +2563,8 @@ export interface operations {
         q?: string;
         /** @description Sort column, `-` prefix for descending */
         sort?: string;
+        /** @description With `Accept: text/csv`: start the file with a UTF-8 byte order mark, so Excel reads accented names */
+        bom?: boolean;
         reason?:
           | 'transaction_without_reward'
           | 'reward_below_rule'
@@ -2655,6 +2675,8 @@ export interface operations {
         q?: string;
         /** @description Sort column, `-` prefix for descending */
         sort?: string;
+        /** @description With `Accept: text/csv`: start the file with a UTF-8 byte order mark, so Excel reads accented names */
+        bom?: boolean;
       };
       header?: {
         /** @description `text/csv` for the CSV download; JSON otherwise */
