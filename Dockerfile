@@ -25,6 +25,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY deploy/docker/healthcheck.js ./deploy/docker/healthcheck.js
+# The broker-users Job (deploy/base/broker-users-job.yaml) runs this image with the broker's user definitions.
+COPY deploy/rabbitmq ./deploy/rabbitmq
 # APP comes last so the five app images share every layer above (one dependency install, one build).
 ARG APP
 ENV APP=${APP}
