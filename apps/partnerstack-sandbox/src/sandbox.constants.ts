@@ -70,6 +70,25 @@ export const PAYOUT_STATUSES = ['processing', 'successful'] as const;
 /** [C] support article 360009501113: payouts go out on the 13th of the month. */
 export const PAYOUT_DAY_OF_MONTH = 13;
 export const PAYOUT_HOUR_UTC = 10;
+/**
+ * [C] §11 "When money moves": partners can withdraw between the 8th and the 13th depending on the payment method,
+ * and some vendors keep custom schedules. [I] Each program pays out on one day of the month, drawn per program from
+ * the seed: most on PAYOUT_DAY_OF_MONTH, `earlierShare` of them on one of `earlier` (inside the 8th–13th window),
+ * `customShare` on a day of their own (`custom`, outside it; never past the 28th, so every month has it).
+ */
+export const PROGRAM_PAYOUT_DAYS = {
+  earlierShare: 0.25,
+  earlier: [8, 9, 10, 11, 12],
+  customShare: 0.1,
+  custom: [1, 5, 15, 20, 25, 28],
+} as const;
+/**
+ * [C] §11: a partner's balance is kept per program, and a negative one blocks withdrawals from that program.
+ * [I] Per program and currency (a program's rewards are in its customers' currencies and never converted), so a
+ * payout is one program's withdrawal of one currency in one month, and its id is
+ * `((months since year 0) * PAYOUT_PROGRAM_SLOTS + program) * 10 + currency` (an agency joins at most 7 programs).
+ */
+export const PAYOUT_PROGRAM_SLOTS = 8;
 
 /** [O] vendor vocabulary of deal stages (free text per group) and lead statuses. */
 export const DEAL_STAGES = ['Submitted', 'Qualified', 'Closed won', 'Closed lost'] as const;
@@ -138,10 +157,65 @@ export const LATE_REFUND_DAYS = { min: 26, max: 90 } as const;
  * negative reward of the same amount is booked at the refund (same currency, partnership, customer and source
  * transaction) [I: that PartnerStack books it automatically on a refund, and its wording]. It is `approved` at once
  * and netted into the next payout run of its currency whose total stays above zero ([C] §11: a negative balance
- * blocks withdrawals, so a payout never goes out at or below zero; [I] balances per currency, not per program).
+ * blocks withdrawals, so a payout never goes out at or below zero). Balances are per program and currency
+ * (PAYOUT_PROGRAM_SLOTS): while a program's clawbacks outweigh what its next payout would pay, that
+ * payout is held back, whole, to the program's next payout day.
  */
-export const CLAWBACK_DESCRIPTION = (reversedRewardKey: string) =>
-  `Clawback of ${reversedRewardKey}: customer refunded`;
+export const CLAWBACK_DESCRIPTION = (reversedRewardKey: string, reason = 'customer refunded') =>
+  `Clawback of ${reversedRewardKey}: ${reason}`;
+/**
+ * [C] §11 "Clawbacks and Incorrect Rewards": a vendor also reverses a reward it paid in error with a manual negative
+ * reward, and a balance may then go below zero (earned $20, clawback $100 → −$80). [I] `share` of the paid one-off
+ * (flat) rewards are reversed `days` after their payout, with `reason` in the description; the reward itself stays
+ * paid (the funds are the partner's). Should its payout have been held back past that day, the reward is declined
+ * with `declineReason` instead. This is what makes negative balances common enough to test.
+ */
+export const INCORRECT_REWARD_CLAWBACKS = {
+  share: 0.1,
+  days: { min: 1, max: 10 },
+  reason: 'incorrect reward',
+  declineReason: 'Duplicate customer',
+} as const;
+
+/**
+ * [C] §11 "Offers change silently": to change an offer a vendor deletes it and creates a new one; partners earn the
+ * new reward "moving forward". [I] As the clock advances past its start (never before, so what a first sync sees is
+ * unchanged), `share` of the programs replace their percentage offer up to `maxChanges` times: the first change
+ * `firstDays` after the clock start, each further one `gapDays` after the previous. The new offer has a new key, a
+ * rate from OFFER_RATES other than the old one, and `created_at` = the change; the old one leaves `offers[]`, and
+ * the partnership's `updated_at` moves to the change. Flat offers never change.
+ */
+export const OFFER_RATES = [10, 15, 20, 25, 30] as const;
+export const OFFER_CHANGES = {
+  share: 0.5,
+  maxChanges: 2,
+  firstDays: { min: 3, max: 45 },
+  gapDays: { min: 20, max: 90 },
+} as const;
+/**
+ * [I] A vendor error the product must flag as "below the offer": after a rate increase, `share` of the rewards on
+ * transactions in the next `days` days keep the old (lower) rate and its description. Planted from the seed, and
+ * listed in the ground truth (`perProgram.*.rewardsBelowOffer`).
+ */
+export const STALE_OFFER_REWARDS = { share: 0.2, days: 30 } as const;
+
+/**
+ * [C] §11 "Drip Rewards": a drip reward is created `scheduled`, with a delay before its cycle starts, a cycle
+ * length and a number of occurrences (refund windows; a 12-month upfront plan paid monthly). [I] `share` of the
+ * transaction rewards are drips; all occurrences of a series are created at the transaction, `scheduled`, splitting
+ * the reward's amount (the last takes the remainder); occurrence k (from 0) is ready at
+ * `created_at + delayDays + k * cycleDays`, which is its `ready_at`, and then goes pending → approved → paid like
+ * any reward; a refund declines the occurrences not yet paid at once. Shapes are drawn per transaction by weight.
+ * The reward carries `drip: {occurrence, occurrences, delay_days, cycle_days}` [I] (null on other rewards).
+ */
+export const DRIP_REWARDS = {
+  share: 0.05,
+  shapes: [
+    { weight: 0.8, delayDays: 30, cycleDays: 0, occurrences: 1 },
+    { weight: 0.15, delayDays: 30, cycleDays: 30, occurrences: 3 },
+    { weight: 0.05, delayDays: 30, cycleDays: 30, occurrences: 12 },
+  ],
+} as const;
 
 /** [I] §4.1, §3.6: customers are archived, or deleted upstream (they vanish from the API), at any age too. */
 export const LATE_CUSTOMER_ARCHIVE_SHARE = 0.03;

@@ -10,6 +10,7 @@ import { reportingDevelopmentSecrets, reportingEnvSchema } from './config/report
 import { ContactsModule } from './contacts/contacts.module';
 import { DatabaseModule } from './database/database.module';
 import { DealsModule } from './deals/deals.module';
+import { EarningsModule } from './earnings/earnings.module';
 import { LeadsModule } from './leads/leads.module';
 import { LimitsModule } from './limits/limits.module';
 import { MissedRewardsModule } from './missed-rewards/missed-rewards.module';
@@ -43,6 +44,7 @@ import { TransactionsModule } from './transactions/transactions.module';
     LeadsModule,
     DealsModule,
     ReportsModule,
+    EarningsModule,
     MissedRewardsModule,
     SyncRunsModule,
   ],

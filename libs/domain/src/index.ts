@@ -15,6 +15,7 @@ import { ReportBillingDaily, ReportBillingMonthly } from './entities/report-bill
 import {
   ReportMissedReward,
   ReportMissedRewardDaily,
+  ReportMissedRewardLifecycle,
   ReportMissedRewardMonthly,
 } from './entities/report-missed-reward.entity';
 import { ReportPayoutDaily, ReportPayoutMonthly } from './entities/report-payout.entity';
@@ -87,4 +88,5 @@ export const DOMAIN_ENTITIES = [
   ReportMissedReward,
   ReportMissedRewardDaily,
   ReportMissedRewardMonthly,
+  ReportMissedRewardLifecycle,
 ];

@@ -45,3 +45,59 @@ export const FAILED_PAYMENT_STATUSES = ['failed', 'expired'] as const;
 export const REVENUE_SHARE_OFFER_TYPES = ['revenue_share', 'percentage', 'percent'] as const;
 /** A reward this many minor units below the rule still counts as paid in full (rounding on PartnerStack's side). */
 export const UNDERPAYMENT_TOLERANCE_MINOR = 1;
+
+/**
+ * How a decline reason bears on a claim (issue 15). `expected`: PartnerStack declined on purpose and a claim cannot
+ * win it back (the customer refunded, the customer was already referred, the partner referred itself), so it stays
+ * visible but outside the amount at stake. `claimable`: every other reason, unknown and missing ones included, since
+ * a claim is how the agency finds out. Inferred from the decline reasons PartnerStack shows partners
+ * (partnerstack-api.md §11, "declined with the decline reason"; no list of them is documented): matched lower-cased
+ * and trimmed, exactly.
+ */
+export const EXPECTED_DECLINE_REASONS = {
+  refunded: ['customer refunded', 'refunded', 'refund'],
+  duplicate: ['duplicate customer', 'duplicate', 'duplicate referral'],
+  self_referral: ['self-referral', 'self referral'],
+} as const;
+export type ExpectedDeclineKind = keyof typeof EXPECTED_DECLINE_REASONS;
+
+/** Every expected decline reason, lower-cased: what the reporting service binds as a parameter. */
+export const EXPECTED_DECLINE_REASON_VALUES: readonly string[] = Object.values(EXPECTED_DECLINE_REASONS).flat();
+
+/** Which kind of expected decline a PartnerStack decline reason is, or null when a claim can recover it. */
+export function expectedDeclineKind(declineReason: string | null | undefined): ExpectedDeclineKind | null {
+  const normalized = declineReason?.trim().toLowerCase();
+  if (!normalized) return null;
+  const kinds = Object.keys(EXPECTED_DECLINE_REASONS) as ExpectedDeclineKind[];
+  return kinds.find((kind) => (EXPECTED_DECLINE_REASONS[kind] as readonly string[]).includes(normalized)) ?? null;
+}
+
+/**
+ * Days after a missed reward's transaction within which a program still fixes it when claimed, unless the program
+ * says otherwise. [3P] partnerstack-api.md §11: one PartnerStack-powered program backdates commissions 60 days and
+ * counts older referrals for future activity only. [open] The partner API shows no per-program window, so every
+ * program gets the reporting service's MISSED_REWARD_CLAIM_DAYS (this value by default).
+ */
+export const DEFAULT_MISSED_REWARD_CLAIM_DAYS = 60;
+
+/**
+ * The smallest MISSED_REWARD_AFTER_DAYS or MISSED_REWARD_STUCK_DAYS the reporting service accepts. A candidate of a
+ * reason on such a clock that PartnerStack settles sooner was never missed, so the lifecycle does not keep it.
+ */
+export const MIN_MISSED_REWARD_THRESHOLD_DAYS = 1;
+
+/**
+ * The states of a missed reward's lifecycle. `open`: detected, its claim deadline ahead. `resolved`: PartnerStack
+ * later created or corrected the reward (Migration20261204100000MissedRewardClaims records when, and how much came
+ * back). `expired`: still missed after its claim deadline.
+ */
+export const MISSED_REWARD_STATES = ['open', 'resolved', 'expired'] as const;
+export type MissedRewardState = (typeof MISSED_REWARD_STATES)[number];
+
+/**
+ * Which offer a missed-reward row's rate comes from (issue 14). `in_force`: the revenue-share offer in force when the
+ * transaction happened (commission-rule history). `first_seen`: the transaction is older than every offer version
+ * kept, so it is judged by the first one seen, which may not be the one that applied.
+ */
+export const RATE_BASES = ['in_force', 'first_seen'] as const;
+export type RateBasis = (typeof RATE_BASES)[number];

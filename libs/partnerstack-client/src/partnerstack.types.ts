@@ -138,6 +138,29 @@ export interface CompanyRef {
   [field: string]: unknown;
 }
 
+/**
+ * One offer in force (partnerstack-api.md §4.1 [D]). A vendor changes an offer by deleting it and creating a new
+ * one (§11 [C]), so an offer's `key` [I] names one version of the terms and `created_at` [I] is when that version
+ * began; open question: whether offers really carry stable keys.
+ */
+export interface PartnershipOffer {
+  key?: string;
+  created_at?: number;
+  type?: string;
+  base_rate?: number | string;
+  currency?: string;
+  description?: string;
+}
+
+/** [I] A drip reward's place in its series (§11 [C]: a delay, a cycle length and a number of occurrences). */
+export interface RewardDrip {
+  /** From 1. */
+  occurrence?: number;
+  occurrences?: number;
+  delay_days?: number;
+  cycle_days?: number;
+}
+
 export interface PartnershipRecord extends PartnerStackRecord {
   status?: string;
   claimed?: boolean;
@@ -146,7 +169,7 @@ export interface PartnershipRecord extends PartnerStackRecord {
   company?: CompanyRef;
   group?: { key?: string; name?: string; slug?: string; [field: string]: unknown } | null;
   link?: { url?: string; [field: string]: unknown } | null;
-  offers?: Array<{ type?: string; base_rate?: number | string; currency?: string; description?: string }>;
+  offers?: PartnershipOffer[];
   team?: { key?: string; name?: string; [field: string]: unknown } | null;
 }
 
@@ -191,6 +214,8 @@ export interface RewardRecord extends PartnerStackRecord {
   payment_date?: number | null;
   payout_id?: number | null;
   ready_at?: number | null;
+  /** [I] null or absent on rewards that are not drip rewards. */
+  drip?: RewardDrip | null;
 }
 
 export interface PayoutRecord extends PartnerStackRecord {
@@ -200,6 +225,9 @@ export interface PayoutRecord extends PartnerStackRecord {
   provider?: Record<string, unknown>;
   sent_at?: number | null;
   withdrawal_date?: number | null;
+  /** [I] A withdrawal is one program's (§11 [C]: balances and withdrawals are per program). */
+  partnership_key?: string;
+  company?: CompanyRef;
 }
 
 export interface ActionRecord extends PartnerStackRecord {

@@ -243,14 +243,14 @@ rule('rwpositivehalf', [['reward_below_rule', 2]], () =>
   }),
 );
 
-// Clawbacks the sandbox books (negative rewards): today's rules apply to them as to any reward (issue 14 decides).
+// Clawbacks the sandbox books (negative rewards): money taken back is never a missed reward, whatever its status.
 const refunded = transaction('clawback', P20, { amount: 5000, days: 90, refunded: true });
 rule('clawbackpaid', [], () =>
   reward('clawbackpaid', P20, { amount: 1000, status: 'paid', payment: 'paid_externally', transaction: refunded }),
 );
 rule('clawback', [], () => reward('clawback', P20, { amount: -1000, payment: null, days: 20, transaction: refunded }));
 rule('clawbackunlinked', [], () => reward('clawbackunlinked', P20, { amount: -1000, payment: null }));
-rule('clawbackstuck', [['reward_stuck', -1000]], () =>
+rule('clawbackstuck', [], () =>
   reward('clawbackstuck', P20, { amount: -1000, status: 'pending', payment: null, days: 61 }),
 );
 

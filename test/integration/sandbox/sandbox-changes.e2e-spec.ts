@@ -19,6 +19,7 @@ type Reward = Item & {
   partnership_key: string;
   source: { type: string; key: string | null };
   customer: { key: string } | null;
+  drip: { occurrence: number; occurrences: number } | null;
 };
 
 const TOKEN = 'sandbox_changes_agency';
@@ -176,7 +177,14 @@ describe('PartnerStack sandbox: every change on time (issue 12)', () => {
       const changedOlderThan = (days: number) =>
         after.rewards.filter((reward) => {
           const old = previous.get(reward.key);
-          return old && reward.created_at < start - days * DAY_MS && old.reward_status !== reward.reward_status;
+          // Later occurrences of a drip series are scheduled for months by design.
+          const laterOccurrence = (reward.drip?.occurrence ?? 1) > 1;
+          return (
+            old &&
+            !laterOccurrence &&
+            reward.created_at < start - days * DAY_MS &&
+            old.reward_status !== reward.reward_status
+          );
         });
       expect(changedOlderThan(45).length).toBeGreaterThan(0);
       // Past ~135 days a reward without the long-open tail has long been paid or declined.
@@ -206,7 +214,7 @@ describe('PartnerStack sandbox: every change on time (issue 12)', () => {
 
     it('books a negative clawback for every paid reward whose transaction was refunded, netted by a later payout', () => {
       const transactions = byKey(after.transactions);
-      const clawbacks = after.rewards.filter((reward) => reward.amount < 0);
+      const clawbacks = after.rewards.filter((reward) => reward.amount < 0 && reward.source.type === 'transaction');
       const refundedAfterPayout = after.rewards.filter((reward) => reward.payment_status === 'paid_and_refunded');
       expect(refundedAfterPayout.length).toBeGreaterThan(0);
       expect(clawbacks).toHaveLength(refundedAfterPayout.length);
@@ -244,8 +252,22 @@ describe('PartnerStack sandbox: every change on time (issue 12)', () => {
       }
     });
 
+    it('reverses a share of paid one-off rewards by a manual clawback, leaving the reward paid', () => {
+      const rewards = byKey(after.rewards);
+      const manual = after.rewards.filter((reward) => reward.amount < 0 && reward.source.type === 'manual');
+      expect(manual.length).toBeGreaterThan(0);
+      for (const clawback of manual) {
+        const reversedKey = /^Clawback of (rwrd_\w+): incorrect reward$/.exec(clawback.description)?.[1];
+        const reversed = rewards.get(reversedKey!)!;
+        expect(reversed).toMatchObject({ reward_status: 'paid', source: { type: 'manual' }, customer: null });
+        expect(reversed.payment_status).not.toBe('paid_and_refunded');
+        expect(clawback).toMatchObject({ amount: -reversed.amount, currency: reversed.currency, customer: null });
+        expect(clawback.created_at).toBeGreaterThan(reversed.payment_date!);
+      }
+    });
+
     it('lists clawbacks like any reward: filters, order by amount and cursors', async () => {
-      const clawback = after.rewards.find((reward) => reward.amount < 0)!;
+      const clawback = after.rewards.find((reward) => reward.amount < 0 && reward.customer !== null)!;
       const found = await walk<Reward>(sandbox, '/rewards', `keywords=${clawback.key}`);
       expect(found.map((reward) => reward.key)).toEqual([clawback.key]);
       const forCustomer = await walk<Reward>(sandbox, '/rewards', `customer_key=${clawback.customer!.key}`);

@@ -112,7 +112,8 @@ export class FieldReader {
     return value;
   }
 
-  public currency(name: string, fallback: string | null): string | null {
+  /** The upper-cased ISO 4217 code, else `fallback` (so never null with a fallback). */
+  public currency<F extends string | null>(name: string, fallback: F): string | F {
     const value = this.string(name);
     if (value === null || value === '') return fallback;
     const code = value.trim().toUpperCase();

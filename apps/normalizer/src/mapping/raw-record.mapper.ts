@@ -1,15 +1,26 @@
-import { stableId } from '@pp/domain';
+import { CommissionKind, RewardKind, stableId } from '@pp/domain';
 import type { PartnerStackRecord, PartnerStackStream } from '@pp/contracts';
 
-import type { SyncedTable } from '../writing/table-specs';
+import type { SyncedTable } from '../writing/synced-tables';
+import { modelOf } from '../writing/table-model';
 
 import { FieldReader, UnmappableRecordError } from './field-reader';
-import type { CommissionRuleRow, MappedMessage, MappedRow, RowVersion, StatusObservation } from './mapped-record';
+import type {
+  ColumnsOf,
+  CommissionRuleRow,
+  MappedMessage,
+  MappedRow,
+  RowOf,
+  RowVersion,
+  StatusObservation,
+} from './mapped-record';
 import {
+  CLAWBACK_DESCRIPTION_PATTERN,
   CURRENCY_WHEN_ABSENT,
   FLAT_OFFER_TYPES,
   PERCENTAGE_OFFER_TYPES,
   RECURRING_REWARD_SOURCE_TYPES,
+  REWARD_KIND_SOURCE_TYPES,
   referralStatusOf,
   TRANSACTION_SOURCE_TYPES,
 } from './partnerstack-assumptions.constants';
@@ -54,11 +65,32 @@ export function normalizeEmail(email: string | null): string | null {
   return normalized.includes('@') ? normalized : null;
 }
 
-function commissionKind(type: string | null): string {
+function commissionKind(type: string | null): CommissionKind {
   const lowered = type?.toLowerCase() ?? '';
   if (PERCENTAGE_OFFER_TYPES.includes(lowered)) return 'percentage';
   if (FLAT_OFFER_TYPES.includes(lowered)) return 'flat';
   return 'unknown';
+}
+
+/** An offer version's identity: any change of its terms makes a new version (OFFER_VALID_FROM). */
+export function termsKeyOf(terms: Array<string | null>): string {
+  return terms.map((term) => term ?? '').join('\u001f');
+}
+
+/** REWARD_KIND_SOURCE_TYPES: what a reward pays for, from its amount, drip series and source type. */
+export function rewardKindOf(amount: number, dripOccurrences: number | null, sourceType: string | null): RewardKind {
+  if (amount < 0) return 'clawback';
+  if (dripOccurrences !== null) return 'drip';
+  const type = sourceType?.toLowerCase() ?? '';
+  if (RECURRING_REWARD_SOURCE_TYPES.includes(type)) return 'recurring';
+  const kinds = Object.keys(REWARD_KIND_SOURCE_TYPES) as (keyof typeof REWARD_KIND_SOURCE_TYPES)[];
+  return kinds.find((kind) => (REWARD_KIND_SOURCE_TYPES[kind] as readonly string[]).includes(type)) ?? 'one_time';
+}
+
+/** CLAWBACK_DESCRIPTION_PATTERN: the key of the reward a clawback's description names. */
+export function reversedRewardKeyOf(amount: number, description: string | null): string | null {
+  if (amount >= 0 || description === null) return null;
+  return CLAWBACK_DESCRIPTION_PATTERN.exec(description)?.[1] ?? null;
 }
 
 function iso(value: string): string {
@@ -93,36 +125,44 @@ class RecordMapping {
     return this.input.externalKey;
   }
 
-  public version(table: SyncedTable, externalKey: string, columns: Record<string, unknown>, raw: unknown): RowVersion {
-    return {
-      id: stableId(this.input.tenantId, table, externalKey),
-      tenant_id: this.input.tenantId,
-      external_key: externalKey,
-      source_created_at: this.createdAt,
-      source_updated_at: this.updatedAt ?? this.createdAt,
-      last_fetched_at: this.fetchedAt,
+  /** Adds a version of the table's record `externalKey`, and an observation of each of its history fields. */
+  public addVersion<T extends SyncedTable>(
+    table: T,
+    externalKey: string,
+    columns: ColumnsOf<T>,
+    raw: Record<string, unknown>,
+    extra: Omit<MappedRow, 'table' | 'row'> = {},
+  ): void {
+    const id = stableId(this.input.tenantId, table, externalKey);
+    const row = {
+      id,
+      tenantId: this.input.tenantId,
+      externalKey,
+      sourceCreatedAt: this.createdAt,
+      sourceUpdatedAt: this.updatedAt ?? this.createdAt,
+      lastFetchedAt: this.fetchedAt,
       raw,
       ...columns,
-    };
-  }
-
-  public add(table: SyncedTable, columns: Record<string, unknown>, extra: Omit<MappedRow, 'table' | 'row'> = {}) {
-    const row = this.version(table, this.key, columns, this.input.record);
+    } as RowOf<T> & RowVersion;
     this.rows.push({ table, row, ...extra });
-    return row;
+    for (const field of modelOf(table).history) {
+      const value = row[field.property];
+      this.observations.push({
+        tenant_id: this.input.tenantId,
+        entity_kind: table,
+        entity_external_key: externalKey,
+        entity_id: id,
+        field: field.name,
+        source_time: this.sourceTime,
+        value: value === null ? null : String(value),
+        observed_at: this.fetchedAt,
+      });
+    }
   }
 
-  public observe(table: SyncedTable, externalKey: string, field: string, value: string | boolean | null): void {
-    this.observations.push({
-      tenant_id: this.input.tenantId,
-      entity_kind: table,
-      entity_external_key: externalKey,
-      entity_id: stableId(this.input.tenantId, table, externalKey),
-      field,
-      source_time: this.sourceTime,
-      value: value === null ? null : String(value),
-      observed_at: this.fetchedAt,
-    });
+  /** Adds the version of the record itself (its key, the raw record). */
+  public add<T extends SyncedTable>(table: T, columns: ColumnsOf<T>, extra: Omit<MappedRow, 'table' | 'row'> = {}) {
+    this.addVersion(table, this.key, columns, this.input.record, extra);
   }
 
   public result(): MappedMessage {
@@ -135,17 +175,12 @@ function mapPartnership(m: RecordMapping): void {
   const company = f.object('company');
   const programKey = company?.string('key') || null;
   if (company && programKey) {
-    const row = m.version(
+    m.addVersion(
       'program',
       programKey,
-      {
-        source_id: company.integer('id'),
-        name: company.string('name'),
-        marketplace_program_key: programKey,
-      },
-      f.json('company'),
+      { sourceId: company.integer('id'), name: company.string('name'), marketplaceProgramKey: programKey },
+      f.json('company') as Record<string, unknown>,
     );
-    m.rows.push({ table: 'program', row });
   }
   const group = f.object('group') ?? f.object('tier');
   const link = f.object('link');
@@ -155,35 +190,40 @@ function mapPartnership(m: RecordMapping): void {
   const rawOffers = (f.json('offers') ?? []) as unknown[];
   const commissionRules: CommissionRuleRow[] = f.objects('offers').map((offer, position) => {
     const sourceType = offer.string('type') ?? offer.string('type_');
+    const offerKey = offer.identifier('key');
+    const rate = offer.decimal('base_rate');
+    const currency = offer.currency('currency', null);
+    const description = offer.string('description');
     return {
       position,
       kind: commissionKind(sourceType),
-      source_type: sourceType,
-      rate: offer.decimal('base_rate'),
-      currency: offer.currency('currency', null),
-      description: offer.string('description'),
-      raw: rawOffers[position],
+      sourceType,
+      rate,
+      currency,
+      description,
+      raw: rawOffers[position] as Record<string, unknown>,
+      termsKey: termsKeyOf([offerKey, sourceType, rate, currency, description]),
+      offerKey,
+      offerCreatedAt: offer.epochMs('created_at'),
     };
   });
   m.add(
     'partnership',
     {
-      program_key: programKey,
+      programKey,
       status,
       claimed: f.boolean('claimed'),
       archived,
-      has_sub_id: f.boolean('has_sub_id'),
-      group_key: group?.identifier('key') ?? null,
-      group_name: group?.string('name') ?? null,
-      group_slug: group?.string('slug') ?? null,
-      referral_link_url: link?.string('url') ?? f.string('referral_link') ?? null,
-      team_key: team?.identifier('key') ?? null,
-      team_name: team?.string('name') ?? null,
+      hasSubId: f.boolean('has_sub_id'),
+      groupKey: group?.identifier('key') ?? null,
+      groupName: group?.string('name') ?? null,
+      groupSlug: group?.string('slug') ?? null,
+      referralLinkUrl: link?.string('url') ?? f.string('referral_link') ?? null,
+      teamKey: team?.identifier('key') ?? null,
+      teamName: team?.string('name') ?? null,
     },
     { commissionRules },
   );
-  m.observe('partnership', m.key, 'status', status);
-  m.observe('partnership', m.key, 'archived', archived);
 }
 
 function mapCustomer(m: RecordMapping): void {
@@ -194,33 +234,26 @@ function mapCustomer(m: RecordMapping): void {
   const hasPaid = f.boolean('has_paid');
   const status = referralStatusOf({ archived, hasPaid });
   const company = f.object('company');
-  if (email) {
-    const contact = m.version('contact', email, { email, name }, { email, name, customer_key: m.key });
-    m.rows.push({ table: 'contact', row: contact });
-  }
+  if (email) m.addVersion('contact', email, { email, name }, { email, name, customer_key: m.key });
   m.add('account', {
     name,
-    name_normalized: normalizeName(name),
-    vendor_customer_key: f.identifier('customer_key'),
-    country_iso: f.string('country_iso'),
-    contact_email: email,
+    nameNormalized: normalizeName(name),
+    vendorCustomerKey: f.identifier('customer_key'),
+    countryIso: f.string('country_iso'),
+    contactEmail: email,
   });
-  m.add(
-    'referral',
-    {
-      partnership_key: f.string('partnership_key'),
-      program_key: company?.string('key') ?? null,
-      contact_email: email,
-      status,
-      has_paid: hasPaid,
-      archived,
-      sub_ids: f.strings('sub_ids'),
-      shared_id: f.identifier('shared_id'),
-      first_referred_at: m.createdAt,
-    },
-    hasPaid ? { earliest: { converted_at: m.sourceTime } } : {},
-  );
-  m.observe('referral', m.key, 'status', status);
+  m.add('referral', {
+    partnershipKey: f.string('partnership_key'),
+    programKey: company?.string('key') ?? null,
+    contactEmail: email,
+    status,
+    hasPaid,
+    archived,
+    subIds: f.strings('sub_ids'),
+    sharedId: f.identifier('shared_id'),
+    firstReferredAt: m.createdAt,
+    ...(hasPaid ? { convertedAt: m.sourceTime } : {}),
+  });
 }
 
 function mapTransaction(m: RecordMapping): void {
@@ -230,17 +263,16 @@ function mapTransaction(m: RecordMapping): void {
   m.add('billing_record', {
     amount: f.requiredInteger('amount'),
     currency: f.currency('currency', CURRENCY_WHEN_ABSENT),
-    amount_usd: f.integer('amount_usd'),
-    product_key: f.string('product_key'),
-    category_key: f.string('category_key'),
+    amountUsd: f.integer('amount_usd'),
+    productKey: f.string('product_key'),
+    categoryKey: f.string('category_key'),
     refunded,
     approved: f.boolean('approved'),
-    partnership_key: f.string('partnership_key'),
-    program_key: f.object('company')?.string('key') ?? null,
-    customer_key: customer?.string('key') ?? f.string('customer_key'),
-    sub_ids: customer?.strings('sub_ids') ?? [],
+    partnershipKey: f.string('partnership_key'),
+    programKey: f.object('company')?.string('key') ?? null,
+    customerKey: customer?.string('key') ?? f.string('customer_key'),
+    subIds: customer?.strings('sub_ids') ?? [],
   });
-  m.observe('billing_record', m.key, 'refunded', refunded);
 }
 
 function mapReward(m: RecordMapping): void {
@@ -252,73 +284,80 @@ function mapReward(m: RecordMapping): void {
   const rewardStatus = f.string('reward_status') ?? f.string('status');
   const paymentStatus = f.string('payment_status');
   const payoutRef = f.identifier('payout_id');
+  const amount = f.requiredInteger('amount');
+  const description = f.string('description');
+  const drip = f.object('drip');
+  const dripOccurrences = drip?.integer('occurrences') ?? null;
   m.add('reward', {
-    amount: f.requiredInteger('amount'),
+    amount,
     currency: f.currency('currency', CURRENCY_WHEN_ABSENT),
-    description: f.string('description'),
-    reward_status: rewardStatus,
-    payment_status: paymentStatus,
-    decline_reason: f.string('decline_reason'),
+    description,
+    rewardStatus,
+    paymentStatus,
+    declineReason: f.string('decline_reason'),
     withdrawn: f.boolean('withdrawn'),
     recurrence:
       sourceType !== null && RECURRING_REWARD_SOURCE_TYPES.includes(sourceType.toLowerCase())
         ? 'recurring'
         : 'one_time',
-    source_type: sourceType,
-    source_key: sourceKey,
-    creation_source: f.string('creation_source'),
-    payment_date: f.epochMs('payment_date'),
-    ready_at: f.epochMs('ready_at'),
-    partnership_key: f.string('partnership_key') ?? f.object('partnership')?.string('key') ?? null,
-    program_key: f.object('company')?.string('key') ?? null,
-    customer_key: f.object('customer')?.string('key') ?? f.string('customer_key'),
-    billing_record_key: transactionSource ? sourceKey : (f.object('transaction')?.string('key') ?? null),
-    payout_ref: payoutRef,
+    sourceType,
+    sourceKey,
+    creationSource: f.string('creation_source'),
+    paymentDate: f.epochMs('payment_date'),
+    readyAt: f.epochMs('ready_at'),
+    kind: rewardKindOf(amount, dripOccurrences, sourceType),
+    dripOccurrence: drip?.integer('occurrence') ?? null,
+    dripOccurrences,
+    dripDelayDays: drip?.integer('delay_days') ?? null,
+    dripCycleDays: drip?.integer('cycle_days') ?? null,
+    reversedRewardKey: reversedRewardKeyOf(amount, description),
+    partnershipKey: f.string('partnership_key') ?? f.object('partnership')?.string('key') ?? null,
+    programKey: f.object('company')?.string('key') ?? null,
+    customerKey: f.object('customer')?.string('key') ?? f.string('customer_key'),
+    billingRecordKey: transactionSource ? sourceKey : (f.object('transaction')?.string('key') ?? null),
+    payoutRef,
   });
-  m.observe('reward', m.key, 'reward_status', rewardStatus);
-  m.observe('reward', m.key, 'payment_status', paymentStatus);
 }
 
 function mapPayout(m: RecordMapping): void {
   const f = m.fields;
-  const status = f.string('status');
   m.add('payout', {
-    source_id: f.identifier('id'),
+    sourceId: f.identifier('id'),
     amount: f.requiredInteger('amount'),
     currency: f.currency('currency', CURRENCY_WHEN_ABSENT),
-    status,
-    provider_type: f.object('provider')?.string('type') ?? null,
-    sent_at: f.epochMs('sent_at'),
-    withdrawal_date: f.epochMs('withdrawal_date'),
+    status: f.string('status'),
+    providerType: f.object('provider')?.string('type') ?? null,
+    sentAt: f.epochMs('sent_at'),
+    withdrawalDate: f.epochMs('withdrawal_date'),
+    partnershipKey: f.string('partnership_key'),
   });
-  m.observe('payout', m.key, 'status', status);
 }
 
 function mapAction(m: RecordMapping): void {
   const f = m.fields;
   m.add('action', {
-    action_type: f.string('type'),
+    actionType: f.string('type'),
     value: f.decimal('value'),
     archived: f.boolean('archived') ?? false,
-    partnership_key: f.string('partnership_key'),
-    program_key: f.object('company')?.string('key') ?? null,
-    customer_key: f.object('customer')?.string('key') ?? f.string('customer_key'),
+    partnershipKey: f.string('partnership_key'),
+    programKey: f.object('company')?.string('key') ?? null,
+    customerKey: f.object('customer')?.string('key') ?? f.string('customer_key'),
   });
 }
 
 function mapMarketplaceProgram(m: RecordMapping): void {
   const f = m.fields;
   m.add('marketplace_program', {
-    source_id: f.integer('id'),
+    sourceId: f.integer('id'),
     name: f.string('name'),
     description: f.string('description'),
     categories: f.strings('category'),
     country: f.string('country'),
     website: f.string('website'),
     logo: f.string('logo'),
-    has_sub_id: f.boolean('has_sub_id'),
-    offers: f.objects('offers').length ? f.json('offers') : [],
-    promotions: f.objects('promotions').length ? f.json('promotions') : [],
+    hasSubId: f.boolean('has_sub_id'),
+    offers: f.objects('offers').length ? (f.json('offers') as unknown[]) : [],
+    promotions: f.objects('promotions').length ? (f.json('promotions') as unknown[]) : [],
   });
 }
 
@@ -326,43 +365,39 @@ function mapDeal(m: RecordMapping): void {
   const f = m.fields;
   const accountName = f.string('account_name');
   const amount = f.integer('amount');
-  const stage = f.string('stage');
   m.add('deal', {
-    vendor_external_key: f.identifier('external_key'),
-    account_name: accountName,
-    account_name_normalized: normalizeName(accountName),
+    vendorExternalKey: f.identifier('external_key'),
+    accountName,
+    accountNameNormalized: normalizeName(accountName),
     amount,
     currency: f.currency('currency', amount === null ? null : CURRENCY_WHEN_ABSENT),
-    close_date: f.date('close_date'),
-    contact_first_name: f.string('contact_first_name'),
-    contact_last_name: f.string('contact_last_name'),
-    stage,
-    lost_reason: f.string('lost_reason'),
-    deal_source: f.string('source'),
-    group_key: f.string('group_key') ?? f.object('group')?.identifier('key') ?? null,
-    partner_key: f.string('partner_key'),
+    closeDate: f.date('close_date'),
+    contactFirstName: f.string('contact_first_name'),
+    contactLastName: f.string('contact_last_name'),
+    stage: f.string('stage'),
+    lostReason: f.string('lost_reason'),
+    dealSource: f.string('source'),
+    groupKey: f.string('group_key') ?? f.object('group')?.identifier('key') ?? null,
+    partnerKey: f.string('partner_key'),
   });
-  m.observe('deal', m.key, 'stage', stage);
 }
 
 function mapLead(m: RecordMapping): void {
   const f = m.fields;
   const accountName = f.string('account_name') ?? f.string('company_name');
   const amount = f.integer('amount');
-  const status = f.string('status');
   m.add('lead', {
-    vendor_external_key: f.identifier('external_key'),
-    status,
+    vendorExternalKey: f.identifier('external_key'),
+    status: f.string('status'),
     approved: f.boolean('approved'),
     amount,
     currency: f.currency('currency', amount === null ? null : CURRENCY_WHEN_ABSENT),
-    account_name: accountName,
-    account_name_normalized: normalizeName(accountName),
-    customer_key: f.object('customer')?.string('key') ?? f.string('customer_key'),
-    group_key: f.string('group_key') ?? f.object('group')?.identifier('key') ?? null,
-    partner_key: f.string('partner_key'),
+    accountName,
+    accountNameNormalized: normalizeName(accountName),
+    customerKey: f.object('customer')?.string('key') ?? f.string('customer_key'),
+    groupKey: f.string('group_key') ?? f.object('group')?.identifier('key') ?? null,
+    partnerKey: f.string('partner_key'),
   });
-  m.observe('lead', m.key, 'status', status);
 }
 
 const STREAM_MAPPERS: Record<PartnerStackStream, (mapping: RecordMapping) => void> = {

@@ -195,7 +195,7 @@ export class Agency {
       this.data.partnerships.map((partnership) => ({
         key: this.views.partnershipKey(partnership.index),
         createdAt: partnership.createdAt,
-        updatedAt: partnership.archivedAt <= now ? partnership.archivedAt : partnership.updatedAt,
+        updatedAt: this.views.partnershipUpdatedAt(partnership.index, now),
         render: () => this.views.partnership(partnership.index, now, query.includeOffers),
         accept: () =>
           (query.includeArchived || partnership.archivedAt > now) &&
@@ -294,7 +294,7 @@ export class Agency {
     const cached = this.sortCache.get(orderBy);
     if (cached && cached.length === count) return cached;
     const [field, descending] = sortField(orderBy);
-    const value = field === 'amount' ? table.amount : table.t1;
+    const value = field === 'amount' ? table.amount : this.readyValues(count);
     const order = new Uint32Array(count);
     for (let index = 0; index < count; index++) order[index] = index;
     order.sort((a, b) => {
@@ -306,6 +306,13 @@ export class Agency {
     const entry = { length: count, order, positions };
     this.sortCache.set(orderBy, entry);
     return entry;
+  }
+
+  /** Each reward's `ready_at` as a number, Infinity for null (sorted last, as before). */
+  private readyValues(count: number): Float64Array {
+    const values = new Float64Array(count);
+    for (let index = 0; index < count; index++) values[index] = this.views.readyAt(index) ?? Infinity;
+    return values;
   }
 
   private rewardFilter(query: ListQuery): (index: number) => boolean {

@@ -14,6 +14,61 @@ export interface MoneyCount {
   amount: number;
 }
 
+/**
+ * One program's money in one currency (partnerstack-api.md §11: balances are per program; [I] and per currency).
+ * Positive rewards by status: `earned` = scheduled + pending (pending or on hold) + approved (available, not yet
+ * paid) + paid; declined ones count nowhere. `clawedBack`: every clawback (negative), netted or not. `payouts`:
+ * the payouts sent, net of the clawbacks they took. `balance`: what is available to withdraw, the approved rewards
+ * plus the clawbacks not yet netted, which may be negative; then `withdrawalBlocked`.
+ */
+export interface ProgramEarnings {
+  earned: MoneyCount;
+  scheduled: MoneyCount;
+  pending: MoneyCount;
+  approved: MoneyCount;
+  paid: MoneyCount;
+  clawedBack: MoneyCount;
+  payouts: MoneyCount;
+  balance: number;
+  withdrawalBlocked: boolean;
+}
+
+/** A version of a program's offer; `validTo` null while in force (OFFER_CHANGES). */
+export interface OfferHistoryEntry {
+  key: string;
+  type: 'revenue_share' | 'flat';
+  rate: number;
+  currency: string;
+  validFrom: number;
+  validTo: number | null;
+}
+
+/** A transaction reward planted at the rate of the offer a change replaced (STALE_OFFER_REWARDS). */
+export interface RewardBelowOffer {
+  key: string;
+  transactionKey: string;
+  createdAt: number;
+  amount: number;
+  currency: string;
+  rate: number;
+  offerKey: string;
+  offerRate: number;
+}
+
+/** A drip series with at least one occurrence not yet ready (DRIP_REWARDS). */
+export interface DripSeriesTruth {
+  transactionKey: string;
+  currency: string;
+  delayDays: number;
+  cycleDays: number;
+  occurrences: number;
+  amount: number;
+  /** Occurrences in order; `ready`: `now` is at or past `readyAt`. */
+  rewards: Array<{ key: string; readyAt: number; amount: number; status: string; ready: boolean }>;
+  /** Occurrences still `scheduled`. */
+  notReady: MoneyCount;
+}
+
 export interface GroundTruth {
   agency: {
     fingerprint: string;
@@ -29,8 +84,11 @@ export interface GroundTruth {
     partnerships: { count: number; archived: number; includingArchived: number };
     customers: { count: number; archived: number; paying: number; withoutEmail: number };
     transactions: { count: number; refunded: number };
-    /** `clawbacks`: negative rewards reversing paid rewards whose transaction was refunded (included in `count`). */
-    rewards: { count: number; oneOff: number; clawbacks: number };
+    /**
+     * `clawbacks`: negative rewards reversing paid rewards whose transaction was refunded; `drip`: occurrences of
+     * drip series, of which `dripSeries` there are; `belowOffer`: planted stale-rate rewards (all in `count`).
+     */
+    rewards: { count: number; oneOff: number; clawbacks: number; drip: number; dripSeries: number; belowOffer: number };
     payouts: { count: number };
     actions: { count: number; archived: number };
     marketplace_programs: { count: number };
@@ -52,7 +110,10 @@ export interface GroundTruth {
       payouts: MoneyCount;
     }
   >;
-  /** By partnership key (a program the agency joined). */
+  /**
+   * By partnership key (a program the agency joined). `payoutDay`: the day of the month it pays out on
+   * (PROGRAM_PAYOUT_DAYS). `offers`: its offer history up to now, oldest first. `earnings`: by currency.
+   */
   perProgram: Record<
     string,
     {
@@ -62,6 +123,11 @@ export interface GroundTruth {
       customers: number;
       transactions: { count: number; amountUsd: number };
       rewards: { count: number; amountByCurrency: Record<string, number> };
+      payoutDay: number;
+      offers: OfferHistoryEntry[];
+      rewardsBelowOffer: RewardBelowOffer[];
+      earnings: Record<string, ProgramEarnings>;
+      dripSeries: DripSeriesTruth[];
     }
   >;
   rewardsByStatus: Record<string, { count: number; amountByCurrency: Record<string, number> }>;
@@ -105,9 +171,30 @@ export function computeGroundTruth(agency: Agency, available: { deals: boolean; 
       customers: 0,
       transactions: { count: 0, amountUsd: 0 },
       rewards: { count: 0, amountByCurrency: {} },
+      payoutDay: partnership.payoutDay,
+      offers: offerHistory(agency, partnership.index, now),
+      rewardsBelowOffer: [],
+      earnings: {},
+      dripSeries: [],
     };
     return key;
   });
+  const earningsEntry = (partnership: number, currency: number) =>
+    (perProgram[partnershipKeys[partnership]].earnings[CURRENCIES[currency]] ??= {
+      earned: { count: 0, amount: 0 },
+      scheduled: { count: 0, amount: 0 },
+      pending: { count: 0, amount: 0 },
+      approved: { count: 0, amount: 0 },
+      paid: { count: 0, amount: 0 },
+      clawedBack: { count: 0, amount: 0 },
+      payouts: { count: 0, amount: 0 },
+      balance: 0,
+      withdrawalBlocked: false,
+    });
+  const addMoney = (entry: MoneyCount, amount: number) => {
+    entry.count++;
+    entry.amount += amount;
+  };
   const removed = { customers: 0, transactions: 0, actions: 0, deals: 0 };
   const lateChanges = {
     rewardsChangedAfter45Days: 0,
@@ -159,7 +246,7 @@ export function computeGroundTruth(agency: Agency, available: { deals: boolean; 
     program.transactions.amountUsd += usd;
   }
 
-  const rewards = { count: 0, oneOff: 0, clawbacks: 0 };
+  const rewards = { count: 0, oneOff: 0, clawbacks: 0, drip: 0, dripSeries: 0, belowOffer: 0 };
   const rewardsByStatus: GroundTruth['rewardsByStatus'] = {};
   const rewardsByPaymentStatus: Record<string, number> = {};
   const rw = data.rewards;
@@ -171,10 +258,29 @@ export function computeGroundTruth(agency: Agency, available: { deals: boolean; 
     const entry = currencyEntry(rw.currency[i]);
     entry.rewards.count++;
     entry.rewards.amount += rw.amount[i];
+    const earnings = earningsEntry(rw.partnership[i], rw.currency[i]);
+    if (state.status === 'approved') earnings.balance += rw.amount[i];
     if (rw.fate[i] & REWARD_FATE.clawback) {
       rewards.clawbacks++;
       entry.clawbacks.count++;
       entry.clawbacks.amount += rw.amount[i];
+      addMoney(earnings.clawedBack, rw.amount[i]);
+    } else if (state.status !== 'declined') {
+      addMoney(earnings.earned, rw.amount[i]);
+      const bucket = state.status === 'hold' ? 'pending' : state.status;
+      addMoney(earnings[bucket as 'scheduled' | 'pending' | 'approved' | 'paid'], rw.amount[i]);
+    }
+    if (rw.fate[i] & REWARD_FATE.staleRate) {
+      rewards.belowOffer++;
+      perProgram[partnershipKeys[rw.partnership[i]]].rewardsBelowOffer.push(belowOffer(agency, i));
+    }
+    if (rw.fate[i] & REWARD_FATE.drip) {
+      rewards.drip++;
+      if (data.dripOccurrence(i) === 0) {
+        rewards.dripSeries++;
+        const series = dripSeries(agency, i, now);
+        if (series.notReady.count > 0) perProgram[partnershipKeys[rw.partnership[i]]].dripSeries.push(series);
+      }
     }
     if (state.updatedAt - rw.createdAt[i] > USUAL_REWARD_CHANGE_DAYS * DAY_MS) lateChanges.rewardsChangedAfter45Days++;
     const status = (rewardsByStatus[state.status] ??= { count: 0, amountByCurrency: {} });
@@ -192,6 +298,10 @@ export function computeGroundTruth(agency: Agency, available: { deals: boolean; 
     const entry = currencyEntry(payout.currency);
     entry.payouts.count++;
     entry.payouts.amount += payout.amount;
+    addMoney(earningsEntry(payout.partnership, payout.currency).payouts, payout.amount);
+  }
+  for (const program of Object.values(perProgram)) {
+    for (const earnings of Object.values(program.earnings)) earnings.withdrawalBlocked = earnings.balance < 0;
   }
 
   const countVisible = (events: typeof data.actions, archivedBy?: Float64Array) => {
@@ -246,5 +356,83 @@ export function computeGroundTruth(agency: Agency, available: { deals: boolean; 
     rewardsByPaymentStatus,
     removed,
     lateChanges,
+  };
+}
+
+function offerHistory(agency: Agency, partnership: number, now: number): OfferHistoryEntry[] {
+  const { data, views } = agency;
+  const program = data.partnerships[partnership];
+  const currency = CURRENCIES[program.currency];
+  const history: OfferHistoryEntry[] = program.offerVersions
+    .map((version, position) => ({ version, position }))
+    .filter(({ version }) => version.validFrom <= now)
+    .map(({ version, position }) => ({
+      key: views.percentOfferKey(partnership, position),
+      type: 'revenue_share' as const,
+      rate: version.rate,
+      currency,
+      validFrom: version.validFrom,
+      validTo: version.validTo <= now ? version.validTo : null,
+    }));
+  if (program.flatAmount > 0) {
+    history.push({
+      key: views.flatOfferKey(partnership),
+      type: 'flat',
+      rate: program.flatAmount / 100,
+      currency,
+      validFrom: program.createdAt,
+      validTo: null,
+    });
+  }
+  return history;
+}
+
+function belowOffer(agency: Agency, reward: number): RewardBelowOffer {
+  const { data, views } = agency;
+  const table = data.rewards;
+  const partnership = table.partnership[reward];
+  const version = data.offerVersionAt(partnership, table.createdAt[reward]);
+  return {
+    key: views.codecs.rewards.encode(reward),
+    transactionKey: views.codecs.transactions.encode(table.ref[reward]),
+    createdAt: table.createdAt[reward],
+    amount: table.amount[reward],
+    currency: CURRENCIES[table.currency[reward]],
+    rate: data.rewardRate(reward),
+    offerKey: views.percentOfferKey(partnership, version),
+    offerRate: data.partnerships[partnership].offerVersions[version].rate,
+  };
+}
+
+function dripSeries(agency: Agency, first: number, now: number): DripSeriesTruth {
+  const { data, views } = agency;
+  const table = data.rewards;
+  const shape = data.dripShape(table.ref[first]);
+  const notReady = { count: 0, amount: 0 };
+  const rewards = Array.from({ length: shape.occurrences }, (_, occurrence) => {
+    const index = first + occurrence;
+    const readyAt = data.readyAt(index);
+    const status = rewardState(data, index, now).status;
+    if (status === 'scheduled') {
+      notReady.count++;
+      notReady.amount += table.amount[index];
+    }
+    return {
+      key: views.codecs.rewards.encode(index),
+      readyAt,
+      amount: table.amount[index],
+      status,
+      ready: now >= readyAt,
+    };
+  });
+  return {
+    transactionKey: views.codecs.transactions.encode(table.ref[first]),
+    currency: CURRENCIES[table.currency[first]],
+    delayDays: shape.delayDays,
+    cycleDays: shape.cycleDays,
+    occurrences: shape.occurrences,
+    amount: rewards.reduce((sum, reward) => sum + reward.amount, 0),
+    rewards,
+    notReady,
   };
 }

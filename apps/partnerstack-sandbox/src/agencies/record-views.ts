@@ -1,5 +1,5 @@
 import { hash32, hashPick, hashUnit, Seed } from '../generation/prng';
-import { AgencyData, DEAL_FATE, LEAD_OUTCOMES, Payout, payoutId, REWARD_FATE } from '../generation/agency-data';
+import { AgencyData, DEAL_FATE, LEAD_OUTCOMES, Payout, REWARD_FATE } from '../generation/agency-data';
 import { opaqueKey, RecordKeyCodec } from '../generation/record-keys';
 import {
   ACTION_TYPES,
@@ -20,6 +20,7 @@ import {
   CURRENCIES,
   DAY_MS,
   DECLINE_REASONS,
+  INCORRECT_REWARD_CLAWBACKS,
   KEY_PREFIXES,
   USD_CENTS_PER_MINOR_UNIT,
 } from '../sandbox.constants';
@@ -40,6 +41,7 @@ const SALT = {
   team: 11,
   offer: 12,
   logo: 13,
+  offerVersion: 14,
   customerName: 20,
   customerEmail: 21,
   customerSubIds: 22,
@@ -76,19 +78,23 @@ export function rewardState(data: AgencyData, index: number, now: number): Rewar
     paidAt: null,
     payoutId: null,
   };
+  const declines = outcome === REWARD_FATE.declined || outcome === REWARD_FATE.refundDeclined;
+  let endAt = table.t2[index];
   if (fate & REWARD_FATE.drip) {
-    const readyAt = createdAt + 30 * DAY_MS;
-    if (now < readyAt) return { ...state, status: 'scheduled' };
-    state.updatedAt = readyAt;
+    const readyAt = data.readyAt(index);
+    // A refund declines the occurrences of a series that are still scheduled at once.
+    if (now < readyAt && !(declines && endAt <= now)) return { ...state, status: 'scheduled' };
+    if (now >= readyAt) state.updatedAt = readyAt;
   }
   const holdAt = table.t3[index];
   if (holdAt <= now) Object.assign(state, { status: 'hold', updatedAt: holdAt });
   const approvedAt = table.t1[index];
-  const endAt = table.t2[index];
+  const payout = !declines && Number.isFinite(endAt) ? data.payoutOfReward(index) : null;
+  if (payout) endAt = payout.createdAt;
   if (approvedAt <= now && approvedAt < endAt) {
     Object.assign(state, { status: 'approved', paymentStatus: 'available', updatedAt: approvedAt });
   }
-  if (outcome === REWARD_FATE.declined || outcome === REWARD_FATE.refundDeclined) {
+  if (declines) {
     if (endAt <= now) {
       Object.assign(state, {
         status: 'declined',
@@ -105,7 +111,7 @@ export function rewardState(data: AgencyData, index: number, now: number): Rewar
       paymentStatus: now < endAt + DAY_MS ? 'in_transit' : 'withdrawn',
       updatedAt: now < endAt + DAY_MS ? endAt : endAt + DAY_MS,
       paidAt: endAt,
-      payoutId: payoutId(endAt, table.currency[index]),
+      payoutId: payout!.id,
     });
     if (outcome === REWARD_FATE.paidThenRefunded) {
       // A refund while the payment is still in transit ends it too: the refund is the last word.
@@ -114,6 +120,10 @@ export function rewardState(data: AgencyData, index: number, now: number): Rewar
     }
   }
   return state;
+}
+
+export function percentOfferDescription(rate: number): string {
+  return `${rate}% of every payment for 12 months`;
 }
 
 export function amountUsd(amount: number, currency: number): number {
@@ -168,7 +178,7 @@ export class RecordViews {
     const record: JsonRecord = {
       key: this.partnershipKey(index),
       created_at: partnership.createdAt,
-      updated_at: archived ? partnership.archivedAt : partnership.updatedAt,
+      updated_at: this.partnershipUpdatedAt(index, now),
       status: 'active',
       claimed: partnership.claimed,
       is_archived: archived,
@@ -180,25 +190,48 @@ export class RecordViews {
       joined_at: partnership.createdAt,
       tags: [],
     };
-    if (includeOffers) record.offers = this.offers(index);
+    if (includeOffers) record.offers = this.offers(index, now);
     return record;
   }
 
-  public offers(index: number) {
+  /** The last change by `now`: archiving, or an offer replaced (OFFER_CHANGES). */
+  public partnershipUpdatedAt(index: number, now: number): number {
+    const partnership = this.data.partnerships[index];
+    const offer = partnership.offerVersions[this.data.offerVersionAt(index, now)];
+    return latest(now, partnership.updatedAt, partnership.archivedAt, offer.validFrom);
+  }
+
+  /** The key of a version of a program's percentage offer; the first keeps the key it always had. */
+  public percentOfferKey(partnership: number, version: number): string {
+    return version === 0
+      ? opaqueKey(this.seed, KEY_PREFIXES.offer, SALT.offer, partnership * 2)
+      : opaqueKey(this.seed, KEY_PREFIXES.offer, SALT.offerVersion, partnership * 8 + version);
+  }
+
+  public flatOfferKey(partnership: number): string {
+    return opaqueKey(this.seed, KEY_PREFIXES.offer, SALT.offer, partnership * 2 + 1);
+  }
+
+  /** The offers in force at `now`; `created_at` [I] is when the offer was created (the join, for the first). */
+  public offers(index: number, now: number) {
     const partnership = this.data.partnerships[index];
     const currency = CURRENCIES[partnership.currency];
+    const version = this.data.offerVersionAt(index, now);
+    const { rate, validFrom } = partnership.offerVersions[version];
     const offers: Record<string, unknown>[] = [
       {
-        key: opaqueKey(this.seed, KEY_PREFIXES.offer, SALT.offer, index * 2),
+        key: this.percentOfferKey(index, version),
+        created_at: validFrom,
         type: 'revenue_share',
-        base_rate: partnership.percentRate,
+        base_rate: rate,
         currency,
-        description: `${partnership.percentRate}% of every payment for 12 months`,
+        description: percentOfferDescription(rate),
       },
     ];
     if (partnership.flatAmount > 0) {
       offers.push({
-        key: opaqueKey(this.seed, KEY_PREFIXES.offer, SALT.offer, index * 2 + 1),
+        key: this.flatOfferKey(index),
+        created_at: partnership.createdAt,
         type: 'flat',
         base_rate: partnership.flatAmount / 100,
         currency,
@@ -326,12 +359,35 @@ export class RecordViews {
 
   public rewardDescription(index: number): string {
     const table = this.data.rewards;
-    const partnership = this.data.partnerships[table.partnership[index]];
     if (table.fate[index] & REWARD_FATE.oneOff) return 'Flat reward for a qualified signup';
     if (table.fate[index] & REWARD_FATE.clawback) {
-      return CLAWBACK_DESCRIPTION(this.codecs.rewards.encode(this.data.reversedReward(index)));
+      const reversed = this.data.reversedReward(index);
+      const key = this.codecs.rewards.encode(reversed);
+      return table.ref[reversed] >= 0
+        ? CLAWBACK_DESCRIPTION(key)
+        : CLAWBACK_DESCRIPTION(key, INCORRECT_REWARD_CLAWBACKS.reason);
     }
-    return `${partnership.percentRate}% of every payment for 12 months`;
+    return percentOfferDescription(this.data.rewardRate(index));
+  }
+
+  /** `ready_at` [I]: when a drip reward leaves `scheduled`; for the others, when the reward is approved. */
+  public readyAt(index: number): number | null {
+    const table = this.data.rewards;
+    if (table.fate[index] & REWARD_FATE.drip) return this.data.readyAt(index);
+    return Number.isFinite(table.t1[index]) ? table.t1[index] : null;
+  }
+
+  /** The drip series a reward belongs to (DRIP_REWARDS), null for other rewards. */
+  public drip(index: number) {
+    const table = this.data.rewards;
+    if (!(table.fate[index] & REWARD_FATE.drip)) return null;
+    const shape = this.data.dripShape(table.ref[index]);
+    return {
+      occurrence: this.data.dripOccurrence(index) + 1,
+      occurrences: shape.occurrences,
+      delay_days: shape.delayDays,
+      cycle_days: shape.cycleDays,
+    };
   }
 
   public reward(index: number, now: number): JsonRecord {
@@ -379,7 +435,8 @@ export class RecordViews {
       decline_reason: state.declineReason,
       payment_date: state.paidAt,
       payout_id: state.payoutId,
-      ready_at: Number.isFinite(table.t1[index]) ? table.t1[index] : null,
+      ready_at: this.readyAt(index),
+      drip: this.drip(index),
       group: { key: this.groupKey(partnership), name: GROUP_NAMES[this.data.partnerships[partnership].groupIndex] },
     };
   }
@@ -398,6 +455,8 @@ export class RecordViews {
       status: sent ? 'successful' : 'processing',
       withdrawal_date: sent ? payout.createdAt + DAY_MS : null,
       reward_count: payout.rewards,
+      partnership_key: this.partnershipKey(payout.partnership),
+      company: this.company(payout.partnership),
     };
   }
 

@@ -13,9 +13,16 @@ import {
   LONG_OPEN_REWARD_DAYS,
   LONG_OPEN_REWARD_DECLINED_SHARE,
   LONG_OPEN_REWARD_SHARE,
+  DRIP_REWARDS,
+  INCORRECT_REWARD_CLAWBACKS,
+  OFFER_CHANGES,
+  OFFER_RATES,
   PAYOUT_DAY_OF_MONTH,
   PAYOUT_HOUR_UTC,
+  PAYOUT_PROGRAM_SLOTS,
+  PROGRAM_PAYOUT_DAYS,
   REFUND_DECLINE_REASON,
+  STALE_OFFER_REWARDS,
 } from '../sandbox.constants';
 import { EventTable } from './event-table';
 import { hash32, hashUnit, Prng, Seed } from './prng';
@@ -41,10 +48,28 @@ export interface Partnership {
   claimed: boolean;
   hasSubId: boolean;
   currency: number;
+  /** The rate of the first percentage offer; `offerVersions` holds the ones that replace it later. */
   percentRate: number;
   /** Flat reward per one-off event in minor units, 0 when the program has no flat offer. */
   flatAmount: number;
   weight: number;
+  /** Day of the month this program pays out on (PROGRAM_PAYOUT_DAYS). */
+  payoutDay: number;
+  /** The percentage offer over time, oldest first (OFFER_CHANGES); the first is valid from the partnership's start. */
+  offerVersions: OfferVersion[];
+}
+
+export interface OfferVersion {
+  rate: number;
+  validFrom: number;
+  /** Infinity while the offer is in force. */
+  validTo: number;
+}
+
+export interface DripShape {
+  delayDays: number;
+  cycleDays: number;
+  occurrences: number;
 }
 
 export interface MarketplaceProgram {
@@ -62,6 +87,7 @@ export interface MarketplaceProgram {
 export interface Payout {
   id: number;
   createdAt: number;
+  partnership: number;
   currency: number;
   amount: number;
   rewards: number;
@@ -78,12 +104,13 @@ export const REWARD_FATE = {
   oneOff: 0x10,
   /** A negative reward reversing a paid reward whose transaction was refunded (§11). */
   clawback: 0x20,
+  /** Paid at the rate of the offer that a change replaced (STALE_OFFER_REWARDS): below the offer in force. */
+  staleRate: 0x40,
 } as const;
 
 export const DEAL_FATE = { won: 0, lost: 1 } as const;
 export const LEAD_OUTCOMES = ['closed won', 'closed lost', 'dead', 'closed'] as const;
 
-const DRIP_DELAY_MS = 30 * DAY_MS;
 const OTHER_DECLINE_REASONS = DECLINE_REASONS.filter((reason) => reason !== REFUND_DECLINE_REASON);
 /**
  * Salts of the per-record hashes behind the later changes (late refunds, long-open rewards, late customer
@@ -91,6 +118,18 @@ const OTHER_DECLINE_REASONS = DECLINE_REASONS.filter((reason) => reason !== REFU
  * every record that none of them touches, as it was. Each uses its salt and the next two.
  */
 const LATE_SALT = { refund: 40, rewardOpen: 43, customerArchive: 46, customerRemoval: 49, rewardOpenVariant: 52 };
+/** Salts of the per-program and per-record draws behind payout days, offer changes and drip series, off the stream too. */
+const PLAN_SALT = {
+  payoutDay: 60,
+  offerChange: 62,
+  offerRate: 65,
+  staleRate: 66,
+  dripShape: 67,
+  dripApproval: 68,
+  incorrectReward: 70,
+};
+/** Keys of held clawbacks: a program and a currency. */
+const CURRENCY_SLOTS = 16;
 const SAME_MILLISECOND_SHARE = 0.12;
 const EVENT_WEIGHTS = [
   ['customer', 0.22],
@@ -143,8 +182,17 @@ export class AgencyData {
   private payers: Uint32Array;
   private payerCount = 0;
   private nextAt: number;
-  /** Records and changes that happen after the event that decided them: clawbacks and their netting. */
-  private readonly future = new TimedQueue<{ kind: 'clawback' | 'net'; reward: number }>();
+  /**
+   * Records and changes that happen after the event that decided them: clawbacks at refunds, and the payout runs of
+   * a program and currency that has clawbacks waiting to be netted.
+   */
+  private readonly future = new TimedQueue<{ kind: 'clawback' | 'run'; value: number }>();
+  /** The reward each clawback reverses. */
+  private readonly reversedBy = new Map<number, number>();
+  /** Clawbacks not yet netted, by program and currency (a run of theirs is queued while there are any). */
+  private readonly heldClawbacks = new Map<number, number[]>();
+  /** Payouts held back (a negative balance blocks withdrawals, §11), to the payout they joined. */
+  private readonly heldBack = new Map<number, number>();
 
   constructor(private readonly shape: AgencyShape) {
     const { seed, records, clockStart, historyDays } = shape;
@@ -164,6 +212,7 @@ export class AgencyData {
     // Some events share the previous one's millisecond, so the others are spaced wider to span the history.
     this.meanGapMs = (historyDays * DAY_MS) / events / (1 - SAME_MILLISECOND_SHARE);
     this.createPartnerships(historyStart);
+    this.planPrograms();
     this.createMarketplace(historyStart);
     this.nextAt = historyStart + this.gap();
     this.generatedUntil = historyStart;
@@ -185,14 +234,68 @@ export class AgencyData {
     this.generatedUntil = Math.max(this.generatedUntil, until);
   }
 
-  /** The paid reward a clawback reverses: the first reward created with the clawback's transaction. */
+  /** The paid reward a clawback reverses. */
   public reversedReward(clawback: number): number {
-    const rewards = this.rewards;
-    const transaction = rewards.ref[clawback];
-    for (let index = rewards.lowerBound(this.transactions.createdAt[transaction]); index < clawback; index++) {
-      if (rewards.ref[index] === transaction) return index;
+    const reversed = this.reversedBy.get(clawback);
+    if (reversed === undefined) throw new Error(`clawback ${clawback} reverses no reward`);
+    return reversed;
+  }
+
+  /** The payout a paid reward went (or goes) out with: its run's, or the later one it was held back to. */
+  public payoutOfReward(reward: number): Payout {
+    const table = this.rewards;
+    let id = payoutId(table.t2[reward], table.partnership[reward], table.currency[reward]);
+    for (let next = this.heldBack.get(id); next !== undefined; next = this.heldBack.get(id)) id = next;
+    return this.payouts.get(id)!;
+  }
+
+  /** Index in `offerVersions` of the percentage offer in force at `at`. */
+  public offerVersionAt(partnership: number, at: number): number {
+    const versions = this.partnerships[partnership].offerVersions;
+    let version = 0;
+    while (version + 1 < versions.length && versions[version + 1].validFrom <= at) version++;
+    return version;
+  }
+
+  /** The percentage a transaction reward was computed at (the replaced offer's for a stale one). */
+  public rewardRate(reward: number): number {
+    const table = this.rewards;
+    const partnership = table.partnership[reward];
+    const version = this.offerVersionAt(partnership, table.createdAt[reward]);
+    const stale = (table.fate[reward] & REWARD_FATE.staleRate) !== 0;
+    return this.partnerships[partnership].offerVersions[stale ? version - 1 : version].rate;
+  }
+
+  /** The drip series shape of a transaction's reward, drawn by weight. */
+  public dripShape(transaction: number): DripShape {
+    let roll = hashUnit(this.shape.seed, PLAN_SALT.dripShape, transaction);
+    for (const shape of DRIP_REWARDS.shapes) {
+      if (roll < shape.weight) return shape;
+      roll -= shape.weight;
     }
-    throw new Error(`clawback ${clawback} reverses no reward`);
+    return DRIP_REWARDS.shapes[0];
+  }
+
+  /** Position (from 0) of a drip reward in its series: the series' rewards are consecutive, created together. */
+  public dripOccurrence(reward: number): number {
+    const table = this.rewards;
+    let first = reward;
+    while (
+      first > 0 &&
+      table.ref[first - 1] === table.ref[reward] &&
+      table.createdAt[first - 1] === table.createdAt[reward] &&
+      (table.fate[first - 1] & (REWARD_FATE.drip | REWARD_FATE.clawback)) === REWARD_FATE.drip
+    ) {
+      first--;
+    }
+    return reward - first;
+  }
+
+  /** When a drip reward leaves `scheduled`: its `ready_at`. */
+  public readyAt(reward: number): number {
+    const shape = this.dripShape(this.rewards.ref[reward]);
+    const offsetDays = shape.delayDays + this.dripOccurrence(reward) * shape.cycleDays;
+    return this.rewards.createdAt[reward] + offsetDays * DAY_MS;
   }
 
   public recordCount(): number {
@@ -225,37 +328,79 @@ export class AgencyData {
 
   private serveFuture(time: number, inclusive: boolean): void {
     for (let entry = this.future.popBefore(time, inclusive); entry; entry = this.future.popBefore(time, inclusive)) {
-      if (entry.item.kind === 'clawback') this.bookClawback(entry.time, entry.item.reward);
-      else this.netClawback(entry.time, entry.item.reward);
+      if (entry.item.kind === 'clawback') this.bookClawback(entry.time, entry.item.value);
+      else this.runPayout(entry.time, entry.item.value);
     }
   }
 
   private bookClawback(at: number, reversed: number): void {
     const table = this.rewards;
+    const partnership = table.partnership[reversed];
+    const currency = table.currency[reversed];
+    const payout = this.payoutOfReward(reversed);
+    if (payout.createdAt > at) {
+      // Its payout was held back past the refund (or the vendor's finding), so it was never paid: it is declined.
+      const refund = table.ref[reversed] >= 0;
+      payout.amount -= table.amount[reversed];
+      payout.rewards -= 1;
+      if (payout.rewards === 0) this.payouts.delete(payout.id);
+      table.t2[reversed] = at;
+      table.extra[reversed] = DECLINE_REASONS.indexOf(
+        refund ? REFUND_DECLINE_REASON : INCORRECT_REWARD_CLAWBACKS.declineReason,
+      );
+      const outcome = refund ? REWARD_FATE.refundDeclined : REWARD_FATE.declined;
+      table.fate[reversed] = (table.fate[reversed] & ~REWARD_FATE.outcomeMask) | outcome;
+      return;
+    }
     const reward = table.add(at);
     table.ref[reward] = table.ref[reversed];
-    table.partnership[reward] = table.partnership[reversed];
-    table.currency[reward] = table.currency[reversed];
+    table.partnership[reward] = partnership;
+    table.currency[reward] = currency;
     table.amount[reward] = -table.amount[reversed];
     table.t1[reward] = at;
     table.fate[reward] = REWARD_FATE.paid | REWARD_FATE.clawback;
-    this.future.push(payoutDateAfter(at + DAY_MS), { kind: 'net', reward });
+    this.reversedBy.set(reward, reversed);
+    const key = partnership * CURRENCY_SLOTS + currency;
+    const held = this.heldClawbacks.get(key);
+    if (held) {
+      held.push(reward);
+    } else {
+      this.heldClawbacks.set(key, [reward]);
+      this.future.push(payoutDateAfter(at, this.partnerships[partnership].payoutDay), { kind: 'run', value: key });
+    }
   }
 
   /**
-   * At a payout run every positive reward it pays already exists (they are created weeks before), so whether
-   * the clawback fits is known here; if not, it waits for the next run.
+   * A payout run of a program and currency with clawbacks waiting. Every positive reward it pays already exists
+   * (they are created weeks before), so the balance is known here: if the payout net of the clawbacks stays above
+   * zero it takes them all; otherwise the balance is negative, withdrawals are blocked (§11), and the whole payout
+   * is held back to the program's next payout day.
    */
-  private netClawback(payoutAt: number, reward: number): void {
+  private runPayout(at: number, key: number): void {
+    const held = this.heldClawbacks.get(key)!;
+    const partnership = Math.floor(key / CURRENCY_SLOTS);
+    const currency = key % CURRENCY_SLOTS;
     const table = this.rewards;
-    const payout = this.payouts.get(payoutId(payoutAt, table.currency[reward]));
-    if (payout && payout.amount + table.amount[reward] > 0) {
-      table.t2[reward] = payoutAt;
-      payout.amount += table.amount[reward];
-      payout.rewards += 1;
-    } else {
-      this.future.push(payoutDateAfter(payoutAt), { kind: 'net', reward });
+    const payout = this.payouts.get(payoutId(at, partnership, currency));
+    const clawedBack = held.reduce((sum, reward) => sum + table.amount[reward], 0);
+    if (payout && payout.amount + clawedBack > 0) {
+      for (const reward of held) table.t2[reward] = at;
+      payout.amount += clawedBack;
+      payout.rewards += held.length;
+      this.heldClawbacks.delete(key);
+      return;
     }
+    const next = payoutDateAfter(at, this.partnerships[partnership].payoutDay);
+    if (payout) {
+      const id = payoutId(next, partnership, currency);
+      const later = this.payouts.get(id) ?? { id, createdAt: next, partnership, currency, amount: 0, rewards: 0 };
+      later.amount += payout.amount;
+      later.rewards += payout.rewards;
+      this.payouts.set(id, later);
+      this.payouts.delete(payout.id);
+      this.heldBack.set(payout.id, id);
+    }
+    this.future.push(next, { kind: 'run', value: key });
   }
 
   private lateChance(salt: number, index: number, share: number): boolean {
@@ -292,6 +437,8 @@ export class AgencyData {
         percentRate: rng.pick([10, 15, 20, 25, 30]),
         flatAmount: rng.chance(0.5) ? rng.pick([2500, 5000, 10000]) : 0,
         weight: 1 + rng.int(0, 4),
+        payoutDay: PAYOUT_DAY_OF_MONTH,
+        offerVersions: [],
       });
     }
     // One partnership was archived long ago; another gets archived a few days after the clock starts.
@@ -303,6 +450,42 @@ export class AgencyData {
   }
 
   private marketplaceCompanies: number[] = [];
+
+  /** Payout days and offer changes, from per-program hashes so that the main stream stays as it was. */
+  private planPrograms(): void {
+    const seed = this.shape.seed;
+    const days = PROGRAM_PAYOUT_DAYS;
+    for (const partnership of this.partnerships) {
+      const index = partnership.index;
+      const roll = hashUnit(seed, PLAN_SALT.payoutDay, index);
+      const pick = hash32(seed, PLAN_SALT.payoutDay + 1, index);
+      if (roll < days.earlierShare) partnership.payoutDay = days.earlier[pick % days.earlier.length];
+      else if (roll < days.earlierShare + days.customShare)
+        partnership.payoutDay = days.custom[pick % days.custom.length];
+
+      const versions: OfferVersion[] = [
+        { rate: partnership.percentRate, validFrom: partnership.createdAt, validTo: Infinity },
+      ];
+      if (hashUnit(seed, PLAN_SALT.offerChange, index) < OFFER_CHANGES.share) {
+        const changes = 1 + (hash32(seed, PLAN_SALT.offerChange + 1, index) % OFFER_CHANGES.maxChanges);
+        let at = this.shape.clockStart;
+        for (let change = 1; change <= changes; change++) {
+          const window = change === 1 ? OFFER_CHANGES.firstDays : OFFER_CHANGES.gapDays;
+          const h = hash32(seed, PLAN_SALT.offerChange + 2, index * 8 + change);
+          at += (window.min + (h % (window.max - window.min + 1))) * DAY_MS + (h % 997) * 86_400;
+          const previous = versions[versions.length - 1];
+          const others = OFFER_RATES.filter((rate) => rate !== previous.rate);
+          previous.validTo = at;
+          versions.push({
+            rate: others[hash32(seed, PLAN_SALT.offerRate, index * 8 + change) % others.length],
+            validFrom: at,
+            validTo: Infinity,
+          });
+        }
+      }
+      partnership.offerVersions = versions;
+    }
+  }
 
   private createMarketplace(historyStart: number): void {
     const rng = this.rng;
@@ -431,12 +614,37 @@ export class AgencyData {
     if (rng.chance(TRANSACTION_REWARD_SHARE)) {
       const partnership = this.partnerships[table.partnership[index]];
       const reward = this.rewards.add(at);
-      this.rewards.ref[reward] = index;
-      this.rewards.partnership[reward] = partnership.index;
-      this.rewards.currency[reward] = currency;
-      this.rewards.amount[reward] = Math.max(1, Math.round((table.amount[index] * partnership.percentRate) / 100));
-      this.decideRewardFate(reward, at, table.t1[index], 0);
+      const stale = this.keepsReplacedRate(partnership.index, at, reward);
+      const version = this.offerVersionAt(partnership.index, at) - (stale ? 1 : 0);
+      const rate = partnership.offerVersions[version].rate;
+      const total = Math.max(1, Math.round((table.amount[index] * rate) / 100));
+      const drip = rng.chance(DRIP_REWARDS.share);
+      const shape = drip ? this.dripShape(index) : { delayDays: 0, cycleDays: 0, occurrences: 1 };
+      const flags = (drip ? REWARD_FATE.drip : 0) | (stale ? REWARD_FATE.staleRate : 0);
+      const share = Math.floor(total / shape.occurrences);
+      for (let occurrence = 0; occurrence < shape.occurrences; occurrence++) {
+        const current = occurrence === 0 ? reward : this.rewards.add(at);
+        this.rewards.ref[current] = index;
+        this.rewards.partnership[current] = partnership.index;
+        this.rewards.currency[current] = currency;
+        this.rewards.amount[current] = occurrence === shape.occurrences - 1 ? total - share * occurrence : share;
+        const start = at + (shape.delayDays + occurrence * shape.cycleDays) * DAY_MS;
+        if (occurrence === 0) this.decideRewardFate(current, at, start, table.t1[index], flags);
+        else this.decideOccurrenceFate(current, at, start, table.t1[index], flags);
+      }
     }
+  }
+
+  /** Whether a reward planted as a vendor error keeps the rate an increase replaced (STALE_OFFER_REWARDS). */
+  private keepsReplacedRate(partnership: number, at: number, reward: number): boolean {
+    const version = this.offerVersionAt(partnership, at);
+    if (version === 0) return false;
+    const versions = this.partnerships[partnership].offerVersions;
+    return (
+      versions[version].rate > versions[version - 1].rate &&
+      at - versions[version].validFrom < STALE_OFFER_REWARDS.days * DAY_MS &&
+      hashUnit(this.shape.seed, PLAN_SALT.staleRate, reward) < STALE_OFFER_REWARDS.share
+    );
   }
 
   private addOneOffReward(at: number): void {
@@ -445,19 +653,18 @@ export class AgencyData {
     this.rewards.partnership[reward] = partnership.index;
     this.rewards.currency[reward] = partnership.currency;
     this.rewards.amount[reward] = partnership.flatAmount || 5000;
-    this.decideRewardFate(reward, at, Infinity, REWARD_FATE.oneOff);
+    this.decideRewardFate(reward, at, at, Infinity, REWARD_FATE.oneOff);
   }
 
   /**
-   * t1: approved at, t2: paid at (payout date) or declined at, t3: put on hold at; extra: decline reason.
-   * Drip rewards stay `scheduled` for 30 days first. A refund before payout declines the reward; after payout it
-   * books a clawback at the refund.
+   * t1: approved at, t2: paid at (payout run) or declined at, t3: put on hold at; extra: decline reason.
+   * A drip reward's review starts at `start`, when it leaves `scheduled`. A refund before payout declines the
+   * reward; after payout it books a clawback at the refund.
    */
-  private decideRewardFate(reward: number, at: number, refundAt: number, flags: number): void {
+  private decideRewardFate(reward: number, at: number, start: number, refundAt: number, flags: number): void {
     const rng = this.rng;
     const table = this.rewards;
-    const drip = flags === 0 && rng.chance(0.05);
-    const start = drip ? at + DRIP_DELAY_MS : at;
+    const payoutDay = this.partnerships[table.partnership[reward]].payoutDay;
     let declinedAt = Infinity;
     let reason = 0;
     let approvedAt = Infinity;
@@ -471,7 +678,7 @@ export class AgencyData {
         approvedAt += rng.int(10, 40) * DAY_MS;
       }
     }
-    let paidAt = approvedAt === Infinity ? Infinity : payoutDateAfter(approvedAt + DAY_MS);
+    let paidAt = approvedAt === Infinity ? Infinity : payoutDateAfter(approvedAt + DAY_MS, payoutDay);
     if (this.lateChance(LATE_SALT.rewardOpen, reward, LONG_OPEN_REWARD_SHARE)) {
       const settledAt = at + this.lateOffset(LATE_SALT.rewardOpen, reward, LONG_OPEN_REWARD_DAYS);
       const variant = hash32(this.shape.seed, LATE_SALT.rewardOpenVariant, reward);
@@ -492,31 +699,60 @@ export class AgencyData {
         paidAt = Infinity;
       } else {
         declinedAt = Infinity;
-        paidAt = payoutDateAfter(Math.max(approvedAt + DAY_MS, settledAt));
+        paidAt = payoutDateAfter(Math.max(approvedAt + DAY_MS, settledAt), payoutDay);
       }
     }
     table.t1[reward] = approvedAt;
-    let fate: number;
     if (declinedAt !== Infinity) {
-      fate = REWARD_FATE.declined;
       table.t2[reward] = declinedAt;
       table.extra[reward] = reason;
-    } else if (refundAt < paidAt) {
+      table.fate[reward] = REWARD_FATE.declined | flags;
+    } else {
+      this.settle(reward, at, paidAt, refundAt, flags);
+    }
+  }
+
+  /**
+   * The later occurrences of a drip series, decided from per-record hashes (the main stream draws only for the
+   * first): approved 5–30 days after leaving `scheduled`, paid on the program's next payout day.
+   */
+  private decideOccurrenceFate(reward: number, at: number, start: number, refundAt: number, flags: number): void {
+    const table = this.rewards;
+    const h = hash32(this.shape.seed, PLAN_SALT.dripApproval, reward);
+    const approvedAt =
+      start + (5 + (h % 26)) * DAY_MS + (hash32(this.shape.seed, PLAN_SALT.dripApproval + 1, reward) % DAY_MS);
+    table.t1[reward] = approvedAt;
+    const payoutDay = this.partnerships[table.partnership[reward]].payoutDay;
+    this.settle(reward, at, payoutDateAfter(approvedAt + DAY_MS, payoutDay), refundAt, flags);
+  }
+
+  /** A payable reward: declined by a refund before its payout, else paid then (and clawed back at a later refund). */
+  private settle(reward: number, at: number, paidAt: number, refundAt: number, flags: number): void {
+    const table = this.rewards;
+    let fate: number;
+    if (refundAt < paidAt) {
       fate = REWARD_FATE.refundDeclined;
       table.t2[reward] = Math.max(refundAt, at + 1);
       table.extra[reward] = DECLINE_REASONS.indexOf(REFUND_DECLINE_REASON);
     } else {
       fate = refundAt === Infinity ? REWARD_FATE.paid : REWARD_FATE.paidThenRefunded;
       table.t2[reward] = paidAt;
-      this.addToPayout(paidAt, table.currency[reward], table.amount[reward]);
-      if (refundAt !== Infinity) this.future.push(refundAt, { kind: 'clawback', reward });
+      this.addToPayout(paidAt, table.partnership[reward], table.currency[reward], table.amount[reward]);
+      if (refundAt !== Infinity) this.future.push(refundAt, { kind: 'clawback', value: reward });
+      if (
+        flags & REWARD_FATE.oneOff &&
+        this.lateChance(PLAN_SALT.incorrectReward, reward, INCORRECT_REWARD_CLAWBACKS.share)
+      ) {
+        const foundAt = paidAt + this.lateOffset(PLAN_SALT.incorrectReward, reward, INCORRECT_REWARD_CLAWBACKS.days);
+        this.future.push(foundAt, { kind: 'clawback', value: reward });
+      }
     }
-    table.fate[reward] = fate | (drip ? REWARD_FATE.drip : 0) | flags;
+    table.fate[reward] = fate | flags;
   }
 
-  private addToPayout(paidAt: number, currency: number, amount: number): void {
-    const id = payoutId(paidAt, currency);
-    const payout = this.payouts.get(id) ?? { id, createdAt: paidAt, currency, amount: 0, rewards: 0 };
+  private addToPayout(paidAt: number, partnership: number, currency: number, amount: number): void {
+    const id = payoutId(paidAt, partnership, currency);
+    const payout = this.payouts.get(id) ?? { id, createdAt: paidAt, partnership, currency, amount: 0, rewards: 0 };
     payout.amount += amount;
     payout.rewards += 1;
     this.payouts.set(id, payout);
@@ -573,9 +809,18 @@ const TABLE_FIRST_YEAR = 1970;
 const TABLE_MONTHS = 300 * 12;
 const MEAN_MONTH_MS = (365.2425 / 12) * DAY_MS;
 const monthStarts = Float64Array.from({ length: TABLE_MONTHS + 1 }, (_, k) => Date.UTC(TABLE_FIRST_YEAR, k, 1));
-const payoutRuns = Float64Array.from({ length: TABLE_MONTHS + 1 }, (_, k) =>
-  Date.UTC(TABLE_FIRST_YEAR, k, PAYOUT_DAY_OF_MONTH, PAYOUT_HOUR_UTC),
-);
+/** Payout runs per day of the month, tabulated when a program first pays on that day. */
+const payoutRunTables = new Map<number, Float64Array>();
+function payoutRuns(day: number): Float64Array {
+  let runs = payoutRunTables.get(day);
+  if (!runs) {
+    runs = Float64Array.from({ length: TABLE_MONTHS + 1 }, (_, k) =>
+      Date.UTC(TABLE_FIRST_YEAR, k, day, PAYOUT_HOUR_UTC),
+    );
+    payoutRunTables.set(day, runs);
+  }
+  return runs;
+}
 
 /** Months since January 1970 of `time`. */
 function monthIndex(time: number): number {
@@ -589,17 +834,20 @@ function monthIndex(time: number): number {
   return k;
 }
 
-/** A payout's integer id, and its rewards' `payout_id`: one payout per month and currency. */
-export function payoutId(paidAt: number, currency: number): number {
-  return (TABLE_FIRST_YEAR * 12 + monthIndex(paidAt)) * 10 + currency;
+/** A payout's integer id, and its rewards' `payout_id`: one payout per month, program and currency. */
+export function payoutId(paidAt: number, partnership: number, currency: number): number {
+  return ((TABLE_FIRST_YEAR * 12 + monthIndex(paidAt)) * PAYOUT_PROGRAM_SLOTS + partnership) * 10 + currency;
 }
 
-/** The first payout run strictly after `time`. */
-export function payoutDateAfter(time: number): number {
+/** The first payout run on `day` of a month strictly after `time`. */
+export function payoutDateAfter(time: number, day: number = PAYOUT_DAY_OF_MONTH): number {
   const k = monthIndex(time);
-  if (k >= 0 && k < TABLE_MONTHS) return payoutRuns[k] > time ? payoutRuns[k] : payoutRuns[k + 1];
+  if (k >= 0 && k < TABLE_MONTHS) {
+    const runs = payoutRuns(day);
+    return runs[k] > time ? runs[k] : runs[k + 1];
+  }
   const year = TABLE_FIRST_YEAR + Math.floor(k / 12);
   const month = k - Math.floor(k / 12) * 12;
-  const run = Date.UTC(year, month, PAYOUT_DAY_OF_MONTH, PAYOUT_HOUR_UTC);
-  return run > time ? run : Date.UTC(year, month + 1, PAYOUT_DAY_OF_MONTH, PAYOUT_HOUR_UTC);
+  const run = Date.UTC(year, month, day, PAYOUT_HOUR_UTC);
+  return run > time ? run : Date.UTC(year, month + 1, day, PAYOUT_HOUR_UTC);
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
 import { baseEnvSchema, DEVELOPMENT_JWT_SECRET, jwtEnvShape, portSchema, restEnvShape } from '@pp/config';
+import { DEFAULT_MISSED_REWARD_CLAIM_DAYS } from '@pp/domain';
 
 const days = (defaultDays: number) => z.coerce.number().int().min(1).max(3650).default(defaultDays);
 
@@ -11,6 +12,8 @@ export const reportingEnvSchema = baseEnvSchema.omit({ AMQP_URL: true }).extend(
   ...restEnvShape,
   MISSED_REWARD_AFTER_DAYS: days(30),
   MISSED_REWARD_STUCK_DAYS: days(60),
+  /** Days after its transaction a missed reward can still be claimed (a program's backdating window). */
+  MISSED_REWARD_CLAIM_DAYS: days(DEFAULT_MISSED_REWARD_CLAIM_DAYS),
   /** Connections the reporting pool may hold; each CSV export keeps one for its duration. */
   REPORTING_DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(20),
   /** A query running longer than this is cancelled, so one heavy request cannot starve the pool. */

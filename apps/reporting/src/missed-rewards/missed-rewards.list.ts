@@ -70,6 +70,29 @@ interface MissedRewardRow extends KeysetRow, ProgramRefRow {
   decline_reason: string | null;
 }
 
+/** The columns of a candidate that both the missed-reward list and the claims read. */
+export type CandidateSummaryRow = Pick<
+  MissedRewardRow,
+  'reason' | 'rate' | 'reward_status' | 'payment_status' | 'decline_reason' | 'referral_id' | 'program_id'
+>;
+
+/** What the list and a claim both say of a candidate: its sentence, and links to its program and referral. */
+export function candidateSummary(
+  row: CandidateSummaryRow,
+  days: number,
+): { description: string; links: Record<string, string> } {
+  const links: Record<string, string> = {};
+  if (row.program_id) links.program = `/v1/programs/${row.program_id}`;
+  if (row.referral_id) links.referral = `/v1/referrals/${row.referral_id}`;
+  const description = describeMissedReward(row.reason, {
+    declineReason: row.decline_reason,
+    ratePercent: row.rate,
+    status: row.reason === 'reward_payment_failed' ? row.payment_status : row.reward_status,
+    days,
+  });
+  return { description, links };
+}
+
 /** Candidates precomputed by refresh_tenant_aggregates that count as missed at `cutoffs` (thresholds applied now). */
 export function missedRewardScope(cutoffs: MissedRewardCutoffs): Sql {
   return and([
@@ -130,18 +153,11 @@ export function missedRewardList(
     ],
     map: (row) => {
       const days = MISSED_REWARD_CLOCKS[row.reason] === 'stuck' ? thresholds.stuckDays : thresholds.afterDays;
-      const links: Record<string, string> = {};
-      if (row.program_id) links.program = `/v1/programs/${row.program_id}`;
-      if (row.referral_id) links.referral = `/v1/referrals/${row.referral_id}`;
+      const { description, links } = candidateSummary(row, days);
       return {
         id: row.id,
         reason: row.reason,
-        description: describeMissedReward(row.reason, {
-          declineReason: row.decline_reason,
-          ratePercent: row.rate,
-          status: row.reason === 'reward_payment_failed' ? row.payment_status : row.reward_status,
-          days,
-        }),
+        description,
         amountAtStake: money(row.amount_at_stake, row.currency),
         expected: money(row.expected_amount, row.currency),
         actual: money(row.actual_amount, row.currency),

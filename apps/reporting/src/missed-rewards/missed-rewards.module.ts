@@ -1,7 +1,13 @@
 import { Module } from '@nestjs/common';
 
+import { MissedRewardClaimsController } from './missed-reward-claims.controller';
+import { MissedRewardClaimsRepository } from './missed-reward-claims.repository';
 import { MissedRewardsController } from './missed-rewards.controller';
 import { MissedRewardsRepository } from './missed-rewards.repository';
 
-@Module({ controllers: [MissedRewardsController], providers: [MissedRewardsRepository] })
+@Module({
+  controllers: [MissedRewardsController, MissedRewardClaimsController],
+  providers: [MissedRewardsRepository, MissedRewardClaimsRepository],
+  exports: [MissedRewardClaimsRepository],
+})
 export class MissedRewardsModule {}

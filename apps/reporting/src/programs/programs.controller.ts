@@ -11,6 +11,7 @@ import { ReportingDatabase } from '../database/reporting-database.service';
 import { TenantScope } from '../database/tenant-scope';
 import { ProgramDto, programList } from './programs.list';
 import { ProgramDetailDto } from './program-detail.dto';
+import { ProgramOffersDto } from './program-offers.dto';
 import { ProgramsRepository } from './programs.repository';
 
 @ApiTags('programs')
@@ -42,5 +43,18 @@ export class ProgramsController {
     const program = await this.programs.detail(scope, id);
     if (!program) throw new NotFoundException(`No program '${id}' in this organisation`);
     return program;
+  }
+
+  @Get(':id/offers')
+  @ApiOkResponse({
+    type: ProgramOffersDto,
+    description:
+      'The history of the offers: each version of the terms with when it came into force and when it was replaced',
+  })
+  @ApiNotFoundResponse()
+  public async offers(@Tenant() scope: TenantScope, @Param('id') id: string): Promise<ProgramOffersDto> {
+    const offers = await this.programs.offers(scope, id);
+    if (!offers) throw new NotFoundException(`No program '${id}' in this organisation`);
+    return offers;
   }
 }

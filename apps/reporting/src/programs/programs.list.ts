@@ -50,7 +50,11 @@ export class ProgramDto {
   @ApiProperty({ type: CompanyRef }) company!: CompanyRef;
   @ApiProperty({ type: GroupRef, nullable: true, description: 'Group / tier' }) group!: GroupRef | null;
   @ApiProperty({ nullable: true, type: String }) referralLink!: string | null;
-  @ApiProperty({ type: [CommissionRuleDto] }) commissionRules!: CommissionRuleDto[];
+  @ApiProperty({
+    type: [CommissionRuleDto],
+    description: 'The offers in force now (their history: GET /v1/programs/{id}/offers)',
+  })
+  commissionRules!: CommissionRuleDto[];
   @ApiProperty({ nullable: true, type: Number, description: 'Percent of each transaction, when the program pays one' })
   revenueShareRate!: number | null;
   @ApiProperty({ nullable: true, type: String }) removedUpstreamAt!: string | null;
@@ -91,7 +95,8 @@ export const PROGRAM_FROM = sql`${table('partnership', 'p')}
  left join lateral (
    select coalesce(json_agg(json_build_object('kind', cr.kind, 'source_type', cr.source_type, 'rate', cr.rate,
           'currency', cr.currency, 'description', cr.description) order by cr.position), '[]'::json) as rules
-     from ${table('commission_rule', 'cr')} where ${tenant('cr')} and cr.partnership_id = p.id) rules on true
+     from ${table('commission_rule', 'cr')}
+    where ${tenant('cr')} and cr.partnership_id = p.id and cr.valid_to is null) rules on true
  left join ${table('report_revenue_share_rate', 'rr')} on rr.partnership_id = p.id and ${tenant('rr')}`;
 
 export function toProgram(row: ProgramRow): ProgramDto {

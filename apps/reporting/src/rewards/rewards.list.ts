@@ -1,5 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+
+import { REWARD_KINDS, RewardKind } from '@pp/domain';
 
 import { ListQueryDto } from '../common/list-query.dto';
 import { CREATED_AT_SORT, KeysetRow, ListSpec } from '../common/list-spec';
@@ -14,6 +16,18 @@ export class RewardListQueryDto extends ListQueryDto {
   @IsString()
   @MaxLength(100)
   paymentStatus?: string;
+
+  @ApiPropertyOptional({ enum: REWARD_KINDS, description: 'Only rewards of this kind, e.g. clawback or drip' })
+  @IsOptional()
+  @IsIn(REWARD_KINDS)
+  kind?: RewardKind;
+}
+
+export class RewardDripDto {
+  @ApiProperty({ type: 'integer', nullable: true, description: 'From 1' }) occurrence!: number | null;
+  @ApiProperty({ type: 'integer', nullable: true }) occurrences!: number | null;
+  @ApiProperty({ type: 'integer', nullable: true }) delayDays!: number | null;
+  @ApiProperty({ type: 'integer', nullable: true }) cycleDays!: number | null;
 }
 
 export class RewardDto {
@@ -29,6 +43,23 @@ export class RewardDto {
   @ApiProperty({ nullable: true, type: String }) declineReason!: string | null;
   @ApiProperty({ nullable: true, type: Boolean }) withdrawn!: boolean | null;
   @ApiProperty() recurrence!: string;
+  @ApiProperty({
+    enum: REWARD_KINDS,
+    description:
+      'What the reward pays for, derived from its source type, drip series and sign (PartnerStack has no such field); clawback: a negative reward reversing another',
+  })
+  kind!: RewardKind;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    format: 'uuid',
+    description: 'A clawback: the reward it reverses, when its description names one we hold',
+  })
+  reversesRewardId!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'A clawback: the key of the reward it reverses' })
+  reversesRewardKey!: string | null;
+  @ApiProperty({ nullable: true, type: RewardDripDto, description: 'A drip reward: its place in its series' })
+  drip!: RewardDripDto | null;
   @ApiProperty({ nullable: true, type: String }) sourceType!: string | null;
   @ApiProperty({ nullable: true, type: String }) sourceKey!: string | null;
   @ApiProperty({ nullable: true, type: String }) paymentDate!: string | null;
@@ -51,6 +82,13 @@ export interface RewardRow extends KeysetRow, ProgramRefRow {
   decline_reason: string | null;
   withdrawn: boolean | null;
   recurrence: string;
+  kind: RewardKind;
+  reversed_reward_id: string | null;
+  reversed_reward_key: string | null;
+  drip_occurrence: number | null;
+  drip_occurrences: number | null;
+  drip_delay_days: number | null;
+  drip_cycle_days: number | null;
   source_type: string | null;
   source_key: string | null;
   payment_date: Date | null;
@@ -63,7 +101,8 @@ export interface RewardRow extends KeysetRow, ProgramRefRow {
 
 export const REWARD_COLUMNS = sql`r.id, r.external_key, coalesce(r.source_created_at, r.created_at) as created, r.amount,
  r.currency, r.description, r.reward_status, r.payment_status, r.decline_reason, r.withdrawn, r.recurrence,
- r.source_type, r.source_key, r.payment_date, r.ready_at, r.referral_id, r.billing_record_id, r.payout_id,
+ r.kind, r.reversed_reward_id, r.reversed_reward_key, r.drip_occurrence, r.drip_occurrences, r.drip_delay_days,
+ r.drip_cycle_days, r.source_type, r.source_key, r.payment_date, r.ready_at, r.referral_id, r.billing_record_id, r.payout_id,
  r.removed_upstream_at, ${PROGRAM_REF_COLUMNS}`;
 
 export function toReward(row: RewardRow): RewardDto {
@@ -78,6 +117,18 @@ export function toReward(row: RewardRow): RewardDto {
     declineReason: row.decline_reason,
     withdrawn: row.withdrawn,
     recurrence: row.recurrence,
+    kind: row.kind,
+    reversesRewardId: row.reversed_reward_id,
+    reversesRewardKey: row.reversed_reward_key,
+    drip:
+      row.drip_occurrences === null
+        ? null
+        : {
+            occurrence: row.drip_occurrence,
+            occurrences: row.drip_occurrences,
+            delayDays: row.drip_delay_days,
+            cycleDays: row.drip_cycle_days,
+          },
     sourceType: row.source_type,
     sourceKey: row.source_key,
     paymentDate: iso(row.payment_date),
@@ -108,6 +159,7 @@ export const rewardList: ListSpec<RewardListQueryDto, RewardRow, RewardDto> = {
     sql`(r.external_key ilike ${pattern} or r.description ilike ${pattern} or r.customer_key ilike ${pattern})`,
   extraFilters: (query) => [
     query.paymentStatus === undefined ? undefined : sql`r.payment_status = ${query.paymentStatus}`,
+    query.kind === undefined ? undefined : sql`r.kind = ${query.kind}`,
   ],
   map: toReward,
   csv: [
@@ -121,6 +173,9 @@ export const rewardList: ListSpec<RewardListQueryDto, RewardRow, RewardDto> = {
     { header: 'decline_reason', value: (item) => item.declineReason },
     { header: 'description', value: (item) => item.description },
     { header: 'recurrence', value: (item) => item.recurrence },
+    { header: 'kind', value: (item) => item.kind },
+    { header: 'reverses_reward_key', value: (item) => item.reversesRewardKey },
+    { header: 'ready_at', value: (item) => item.readyAt },
     { header: 'referral_id', value: (item) => item.referralId },
     { header: 'transaction_id', value: (item) => item.transactionId },
     { header: 'payout_id', value: (item) => item.payoutId },

@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 
 import { Money } from '../common/money';
+import { RecoveredSummaryDto } from '../missed-rewards/missed-reward-claims.dto';
 import {
   ApiPartnerStackValue,
   KNOWN_PAYMENT_STATUSES,
@@ -100,4 +101,11 @@ export class SummaryDto {
     description: 'Per stream, how far each freshness tier is current, from the newest finished sync that reported it',
   })
   freshness!: StreamFreshnessDto[];
+  @ApiProperty({
+    type: RecoveredSummaryDto,
+    description:
+      'What PartnerStack paid for missed rewards after they were detected (program and removal filters apply, ' +
+      'from/to do not)',
+  })
+  recovered!: RecoveredSummaryDto;
 }

@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
 
+import { MissedRewardsModule } from '../missed-rewards/missed-rewards.module';
 import { SummaryController } from './summary.controller';
 import { SummaryRepository } from './summary.repository';
 
-@Module({ controllers: [SummaryController], providers: [SummaryRepository] })
+@Module({ imports: [MissedRewardsModule], controllers: [SummaryController], providers: [SummaryRepository] })
 export class SummaryModule {}

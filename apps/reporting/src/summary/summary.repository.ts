@@ -7,6 +7,8 @@ import { iso, Money, totalsByCurrency } from '../common/money';
 import { ReportingDatabase } from '../database/reporting-database.service';
 import { and, sql, table, tenant } from '../database/sql';
 import { TenantScope } from '../database/tenant-scope';
+import { RecoveredSummaryDto } from '../missed-rewards/missed-reward-claims.dto';
+import { MissedRewardClaimsRepository } from '../missed-rewards/missed-reward-claims.repository';
 import { ReferralStatus } from '../referrals/referrals.list';
 import { aggregateRows } from '../reports/aggregate-filter';
 import { SummaryDto } from './summary.dto';
@@ -48,11 +50,25 @@ function byStatusThenCurrency(rows: CurrencyRow[]): CurrencyRow[] {
 
 @Injectable()
 export class SummaryRepository {
-  constructor(private readonly database: ReportingDatabase) {}
+  constructor(
+    private readonly database: ReportingDatabase,
+    private readonly claims: MissedRewardClaimsRepository,
+  ) {}
 
-  /** One round trip: each part reads a pre-aggregated table (or the small partnership table). */
+  /**
+   * Two statements side by side: each part of the first reads a pre-aggregated table (or the small partnership
+   * table); the second sums what PartnerStack paid for missed rewards after all.
+   */
   public async summary(scope: TenantScope, query: ScopeQueryDto): Promise<SummaryDto> {
-    const row = await this.database.one<{
+    const [row, recovered] = await Promise.all([
+      this.aggregates(scope, query),
+      this.claims.recovered(scope, query, new Date()),
+    ]);
+    return this.assemble(row, recovered);
+  }
+
+  private aggregates(scope: TenantScope, query: ScopeQueryDto) {
+    return this.database.one<{
       programs: number;
       referrals: Array<{ status: ReferralStatus; records: number; paying: number }>;
       billing: Array<CurrencyRow & { refunded: boolean; amount_usd: number; without_usd: number }>;
@@ -93,6 +109,12 @@ export class SummaryRepository {
    where ${tenant('f')} and f.freshness is not null and f.finished_at is not null
    order by f.finished_at desc, f.id desc limit 1) as freshness`,
     );
+  }
+
+  private assemble(
+    row: Awaited<ReturnType<SummaryRepository['aggregates']>>,
+    recovered: RecoveredSummaryDto,
+  ): SummaryDto {
     const billing = row?.billing ?? [];
     const referrals = row?.referrals ?? [];
     const payouts = row?.payouts ?? [];
@@ -128,6 +150,7 @@ export class SummaryRepository {
       payouts: { total: count(payouts), totals: totalsByCurrency(payouts), byStatus: breakdown(payouts) },
       dataAsOf: iso(row?.data_as_of),
       freshness: row?.freshness ?? [],
+      recovered,
     };
   }
 }

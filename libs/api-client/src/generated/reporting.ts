@@ -20,6 +20,38 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/reports/missed-rewards': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['MissedRewardsController_list'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/reports/missed-rewards/claims': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['MissedRewardClaimsController_list'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/programs': {
     parameters: {
       query?: never;
@@ -44,6 +76,22 @@ export interface paths {
       cookie?: never;
     };
     get: operations['ProgramsController_detail'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/programs/{id}/offers': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['ProgramsController_offers'];
     put?: never;
     post?: never;
     delete?: never;
@@ -260,14 +308,14 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  '/v1/reports/missed-rewards': {
+  '/v1/reports/earnings': {
     parameters: {
       query?: never;
       header?: never;
       path?: never;
       cookie?: never;
     };
-    get: operations['MissedRewardsController_list'];
+    get: operations['EarningsController_report'];
     put?: never;
     post?: never;
     delete?: never;
@@ -411,6 +459,18 @@ export interface components {
        */
       reconciledAt: string | null;
     };
+    RecoveredTotalDto: {
+      count: number;
+      /** @description Per currency: the rewards PartnerStack created or what it added */
+      recovered: components['schemas']['Money'][];
+    };
+    RecoveredSummaryDto: {
+      /** @description Resolved in the current UTC calendar month */
+      thisMonth: components['schemas']['RecoveredTotalDto'];
+      /** @description Resolved in the current UTC calendar quarter */
+      thisQuarter: components['schemas']['RecoveredTotalDto'];
+      allTime: components['schemas']['RecoveredTotalDto'];
+    };
     SummaryDto: {
       programs: components['schemas']['ProgramsSummaryDto'];
       referrals: components['schemas']['ReferralsSummaryDto'];
@@ -425,6 +485,210 @@ export interface components {
       dataAsOf: string | null;
       /** @description Per stream, how far each freshness tier is current, from the newest finished sync that reported it */
       freshness: components['schemas']['StreamFreshnessDto'][];
+      /** @description What PartnerStack paid for missed rewards after they were detected (program and removal filters apply, from/to do not) */
+      recovered: components['schemas']['RecoveredSummaryDto'];
+    };
+    ProgramRef: {
+      /** Format: uuid */
+      id: string;
+      /** @description PartnerStack's partnership key */
+      externalKey: string;
+      name: string | null;
+    };
+    RecordRef: {
+      /** Format: uuid */
+      id: string;
+      externalKey: string | null;
+    };
+    MissedRewardDto: {
+      /** Format: uuid */
+      id: string;
+      /** @enum {string} */
+      reason:
+        | 'transaction_without_reward'
+        | 'reward_below_rule'
+        | 'reward_declined'
+        | 'reward_stuck'
+        | 'paying_customer_without_reward'
+        | 'reward_payment_failed';
+      description: string;
+      /** @description What the agency likely lost; null when unknown */
+      amountAtStake: components['schemas']['Money'] | null;
+      /** @description The commission rule's amount */
+      expected: components['schemas']['Money'] | null;
+      /** @description The reward as PartnerStack has it */
+      actual: components['schemas']['Money'] | null;
+      ratePercent: number | null;
+      /** @description Creation time of the transaction, reward or customer */
+      occurredAt: string;
+      /** @description The reward's reward_status. Known values: scheduled, pending, hold, approved, declined, paid; PartnerStack may send others, which are passed on as given. */
+      rewardStatus: string | null;
+      /** @description The reward's payment_status. Known values: available, in_transit, withdrawn, paid_and_refunded, paid_externally, expired, failed, merging; PartnerStack may send others, which are passed on as given. */
+      paymentStatus: string | null;
+      declineReason: string | null;
+      program: components['schemas']['ProgramRef'] | null;
+      referral: components['schemas']['RecordRef'] | null;
+      transaction: components['schemas']['RecordRef'] | null;
+      reward: components['schemas']['RecordRef'] | null;
+      /**
+       * @description API paths of the records involved, by kind (program, referral)
+       * @example {
+       *       "program": "/v1/programs/…",
+       *       "referral": "/v1/referrals/…"
+       *     }
+       */
+      links: {
+        [key: string]: string;
+      };
+    };
+    MissedRewardSummaryDto: {
+      /** @enum {string} */
+      reason:
+        | 'transaction_without_reward'
+        | 'reward_below_rule'
+        | 'reward_declined'
+        | 'reward_stuck'
+        | 'paying_customer_without_reward'
+        | 'reward_payment_failed';
+      count: number;
+      /** @description Per currency; unknown amounts are not in it */
+      amountAtStake: components['schemas']['Money'][];
+    };
+    MissedRewardThresholdsDto: {
+      /** @description A transaction with no reward this many days after it is missed */
+      afterDays: number;
+      /** @description A reward pending or on hold for longer than this is stuck */
+      stuckDays: number;
+    };
+    ClaimOfferDto: {
+      /** @enum {string} */
+      kind: 'percentage' | 'flat' | 'unknown';
+      /** @description PartnerStack's offer type as given */
+      sourceType: string | null;
+      /** @description A percentage, or the flat amount as given */
+      rate: number | null;
+      currency: string | null;
+      description: string | null;
+    };
+    ClaimCustomerDto: {
+      /** Format: uuid */
+      id: string;
+      /** @description PartnerStack's customer key */
+      externalKey: string | null;
+      name: string | null;
+      email: string | null;
+    };
+    ClaimTransactionDto: {
+      /** Format: uuid */
+      id: string;
+      /** @description PartnerStack's transaction key */
+      externalKey: string | null;
+      /** Format: date-time */
+      occurredAt: string;
+      amount: components['schemas']['Money'];
+      refunded: boolean;
+    };
+    ClaimRewardDto: {
+      /** Format: uuid */
+      id: string;
+      /** @description PartnerStack's reward key */
+      externalKey: string | null;
+      /** @description The reward's reward_status. Known values: scheduled, pending, hold, approved, declined, paid; PartnerStack may send others, which are passed on as given. */
+      status: string | null;
+      /** @description The reward's payment_status. Known values: available, in_transit, withdrawn, paid_and_refunded, paid_externally, expired, failed, merging; PartnerStack may send others, which are passed on as given. */
+      paymentStatus: string | null;
+      declineReason: string | null;
+    };
+    ClaimResolutionDto: {
+      /**
+       * Format: date-time
+       * @description The refresh that saw PartnerStack create or correct the reward
+       */
+      resolvedAt: string;
+      /** @description The reward created, or what a correction added */
+      recovered: components['schemas']['Money'] | null;
+    };
+    MissedRewardClaimDto: {
+      /**
+       * Format: uuid
+       * @description The id of the missed reward in /v1/reports/missed-rewards
+       */
+      id: string;
+      /** @enum {string} */
+      reason:
+        | 'transaction_without_reward'
+        | 'reward_below_rule'
+        | 'reward_declined'
+        | 'reward_stuck'
+        | 'paying_customer_without_reward'
+        | 'reward_payment_failed';
+      description: string;
+      /** @enum {string} */
+      state: 'open' | 'resolved' | 'expired';
+      /** @description false for an expected decline: visible, but not in the amount at stake */
+      claimable: boolean;
+      /** @enum {string|null} */
+      expectedDecline: 'refunded' | 'duplicate' | 'self_referral' | null;
+      /**
+       * Format: date-time
+       * @description When it became a missed reward (stable across syncs)
+       */
+      detectedAt: string;
+      /**
+       * Format: date-time
+       * @description Creation time of the transaction, reward or customer
+       */
+      occurredAt: string;
+      /**
+       * Format: date-time
+       * @description The transaction's date (else occurredAt) plus the claim window
+       */
+      claimDeadline: string;
+      /** @description Whole days left until the deadline; 0 once passed */
+      daysLeft: number;
+      /** @description What the agency likely lost; null when unknown */
+      amountAtStake: components['schemas']['Money'] | null;
+      /** @description The commission rule's amount */
+      expected: components['schemas']['Money'] | null;
+      /** @description The reward as PartnerStack has it */
+      actual: components['schemas']['Money'] | null;
+      /** @description The revenue-share rate the rules applied */
+      ratePercent: number | null;
+      program: components['schemas']['ProgramRef'] | null;
+      /** @description The program's offers as PartnerStack shows them now */
+      offers: components['schemas']['ClaimOfferDto'][];
+      customer: components['schemas']['ClaimCustomerDto'] | null;
+      /** @description The transaction, or a paying customer’s transactions */
+      transactions: components['schemas']['ClaimTransactionDto'][];
+      reward: components['schemas']['ClaimRewardDto'] | null;
+      resolution: components['schemas']['ClaimResolutionDto'] | null;
+      /** @description API paths of the records involved, by kind (program, referral) */
+      links: {
+        [key: string]: string;
+      };
+    };
+    ClaimTotalDto: {
+      count: number;
+      /** @description Per currency; unknown amounts are not in it */
+      amountAtStake: components['schemas']['Money'][];
+    };
+    MissedRewardClaimSummaryDto: {
+      /** @description Claimable and before their deadline: the amount at stake */
+      open: components['schemas']['ClaimTotalDto'];
+      /** @description Claimable, but past their deadline */
+      expired: components['schemas']['ClaimTotalDto'];
+      /** @description Paid by PartnerStack after they were missed */
+      resolved: components['schemas']['RecoveredTotalDto'];
+      /** @description Declines a claim cannot undo (refunded, duplicate, self-referral), open or expired: not at stake */
+      expectedDeclines: components['schemas']['ClaimTotalDto'];
+    };
+    MissedRewardClaimSettingsDto: {
+      /** @description A transaction with no reward this many days after it is missed */
+      afterDays: number;
+      /** @description A reward pending or on hold for longer than this is stuck */
+      stuckDays: number;
+      /** @description Days after its transaction a missed reward can be claimed */
+      claimDays: number;
     };
     CompanyRef: {
       /** Format: uuid */
@@ -469,6 +733,7 @@ export interface components {
       /** @description Group / tier */
       group: components['schemas']['GroupRef'] | null;
       referralLink: string | null;
+      /** @description The offers in force now (their history: GET /v1/programs/{id}/offers) */
       commissionRules: components['schemas']['CommissionRuleDto'][];
       /** @description Percent of each transaction, when the program pays one */
       revenueShareRate: number | null;
@@ -502,18 +767,49 @@ export interface components {
       /** @description Group / tier */
       group: components['schemas']['GroupRef'] | null;
       referralLink: string | null;
+      /** @description The offers in force now (their history: GET /v1/programs/{id}/offers) */
       commissionRules: components['schemas']['CommissionRuleDto'][];
       /** @description Percent of each transaction, when the program pays one */
       revenueShareRate: number | null;
       removedUpstreamAt: string | null;
       stats: components['schemas']['ProgramStatsDto'];
     };
-    ProgramRef: {
+    OfferVersionDto: {
+      /**
+       * @description How the offer pays, read from its type; unknown when unrecognised
+       * @enum {string}
+       */
+      kind: 'percentage' | 'flat' | 'unknown';
+      /** @description PartnerStack's offer type, e.g. revenue_share or flat */
+      sourceType: string | null;
+      /** @description Percent for revenue share, amount for flat offers */
+      rate: number | null;
+      currency: string | null;
+      description: string | null;
       /** Format: uuid */
       id: string;
-      /** @description PartnerStack's partnership key */
-      externalKey: string;
-      name: string | null;
+      /** @description PartnerStack's offer key, when it gives one */
+      offerKey: string | null;
+      /** @description Its place in the partnership's offers */
+      position: number;
+      /** @description When it came into force */
+      validFrom: string;
+      /**
+       * @description offer_created_at: the offer's own creation time; first_version: the first partnership version we saw with it (it may be older)
+       * @enum {string}
+       */
+      validFromBasis: 'offer_created_at' | 'first_version';
+      /** @description When it was replaced or withdrawn (the first partnership version seen without it); null while in force */
+      validTo: string | null;
+      inForce: boolean;
+      /** @description When we first fetched it */
+      firstSeenAt: string;
+    };
+    ProgramOffersDto: {
+      /** Format: uuid */
+      programId: string;
+      /** @description Oldest first. A transaction older than the first version is judged by it, for want of an older one (missed rewards say so) */
+      offers: components['schemas']['OfferVersionDto'][];
     };
     AccountRef: {
       /** Format: uuid */
@@ -589,6 +885,13 @@ export interface components {
       program: components['schemas']['ProgramRef'] | null;
       removedUpstreamAt: string | null;
     };
+    RewardDripDto: {
+      /** @description From 1 */
+      occurrence: number | null;
+      occurrences: number | null;
+      delayDays: number | null;
+      cycleDays: number | null;
+    };
     RewardDto: {
       /** Format: uuid */
       id: string;
@@ -603,6 +906,20 @@ export interface components {
       declineReason: string | null;
       withdrawn: boolean | null;
       recurrence: string;
+      /**
+       * @description What the reward pays for, derived from its source type, drip series and sign (PartnerStack has no such field); clawback: a negative reward reversing another
+       * @enum {string}
+       */
+      kind: 'one_time' | 'recurring' | 'drip' | 'signup' | 'action' | 'manual_bonus' | 'clawback';
+      /**
+       * Format: uuid
+       * @description A clawback: the reward it reverses, when its description names one we hold
+       */
+      reversesRewardId: string | null;
+      /** @description A clawback: the key of the reward it reverses */
+      reversesRewardKey: string | null;
+      /** @description A drip reward: its place in its series */
+      drip: components['schemas']['RewardDripDto'] | null;
       sourceType: string | null;
       sourceKey: string | null;
       paymentDate: string | null;
@@ -840,70 +1157,88 @@ export interface components {
       groupBy: 'program' | 'month' | 'status';
       data: components['schemas']['RewardPoint'][];
     };
-    RecordRef: {
-      /** Format: uuid */
-      id: string;
-      externalKey: string | null;
-    };
-    MissedRewardDto: {
-      /** Format: uuid */
-      id: string;
-      /** @enum {string} */
-      reason:
-        | 'transaction_without_reward'
-        | 'reward_below_rule'
-        | 'reward_declined'
-        | 'reward_stuck'
-        | 'paying_customer_without_reward'
-        | 'reward_payment_failed';
-      description: string;
-      /** @description What the agency likely lost; null when unknown */
-      amountAtStake: components['schemas']['Money'] | null;
-      /** @description The commission rule's amount */
-      expected: components['schemas']['Money'] | null;
-      /** @description The reward as PartnerStack has it */
-      actual: components['schemas']['Money'] | null;
-      ratePercent: number | null;
-      /** @description Creation time of the transaction, reward or customer */
-      occurredAt: string;
-      /** @description The reward's reward_status. Known values: scheduled, pending, hold, approved, declined, paid; PartnerStack may send others, which are passed on as given. */
-      rewardStatus: string | null;
-      /** @description The reward's payment_status. Known values: available, in_transit, withdrawn, paid_and_refunded, paid_externally, expired, failed, merging; PartnerStack may send others, which are passed on as given. */
-      paymentStatus: string | null;
-      declineReason: string | null;
-      program: components['schemas']['ProgramRef'] | null;
-      referral: components['schemas']['RecordRef'] | null;
-      transaction: components['schemas']['RecordRef'] | null;
-      reward: components['schemas']['RecordRef'] | null;
-      /**
-       * @description API paths of the records involved, by kind (program, referral)
-       * @example {
-       *       "program": "/v1/programs/…",
-       *       "referral": "/v1/referrals/…"
-       *     }
-       */
-      links: {
-        [key: string]: string;
-      };
-    };
-    MissedRewardSummaryDto: {
-      /** @enum {string} */
-      reason:
-        | 'transaction_without_reward'
-        | 'reward_below_rule'
-        | 'reward_declined'
-        | 'reward_stuck'
-        | 'paying_customer_without_reward'
-        | 'reward_payment_failed';
+    MoneyCountDto: {
       count: number;
-      /** @description Per currency; unknown amounts are not in it */
-      amountAtStake: components['schemas']['Money'][];
+      /** @description Integer minor units */
+      amount: number;
     };
-    MissedRewardThresholdsDto: {
-      /** @description A transaction with no reward this many days after it is missed */
-      afterDays: number;
-      /** @description A reward pending or on hold for longer than this is stuck */
-      stuckDays: number;
+    UnmatchedRewardDto: {
+      /** Format: uuid */
+      id: string;
+      externalKey: string;
+      amount: number;
+      /** @description PartnerStack's payout_id, when it gave one */
+      payoutRef: string | null;
+    };
+    UnmatchedPayoutDto: {
+      /** Format: uuid */
+      id: string;
+      externalKey: string;
+      amount: number;
+      /** @description The sum of the paid rewards that name it */
+      rewardsAmount: number;
+    };
+    ReconciliationDto: {
+      /** @description Rewards PartnerStack marks paid, clawbacks netted */
+      paidRewards: components['schemas']['MoneyCountDto'];
+      payouts: components['schemas']['MoneyCountDto'];
+      /** @description payouts minus paid rewards; 0 when they agree */
+      difference: number;
+      /** @description Paid rewards naming no payout we hold */
+      unmatchedRewards: components['schemas']['UnmatchedRewardDto'][];
+      /** @description Payouts whose amount is not the sum of their rewards */
+      unmatchedPayouts: components['schemas']['UnmatchedPayoutDto'][];
+    };
+    ProgramEarningsDto: {
+      currency: string;
+      /** @description Every reward not declined, before clawbacks */
+      earned: components['schemas']['MoneyCountDto'];
+      /** @description Drip occurrences not yet ready (scheduled) */
+      scheduled: components['schemas']['MoneyCountDto'];
+      /** @description Waiting for the vendor’s approval (pending or on hold) */
+      pending: components['schemas']['MoneyCountDto'];
+      /** @description Approved and not yet paid: available to withdraw */
+      approved: components['schemas']['MoneyCountDto'];
+      /** @description Paid out */
+      paid: components['schemas']['MoneyCountDto'];
+      /** @description Clawbacks (negative rewards), netted into a payout or not */
+      clawedBack: components['schemas']['MoneyCountDto'];
+      /** @description Payouts sent, net of the clawbacks they took */
+      payouts: components['schemas']['MoneyCountDto'];
+      /** @description Available to withdraw: approved rewards plus clawbacks not yet netted; may be negative */
+      balance: number;
+      /** @description Null for money PartnerStack names no program for */
+      program: components['schemas']['ProgramRef'] | null;
+      /** @description A negative balance blocks withdrawals from this program until it is positive again */
+      withdrawalBlocked: boolean;
+      reconciliation: components['schemas']['ReconciliationDto'];
+    };
+    EarningsTotalDto: {
+      currency: string;
+      /** @description Every reward not declined, before clawbacks */
+      earned: components['schemas']['MoneyCountDto'];
+      /** @description Drip occurrences not yet ready (scheduled) */
+      scheduled: components['schemas']['MoneyCountDto'];
+      /** @description Waiting for the vendor’s approval (pending or on hold) */
+      pending: components['schemas']['MoneyCountDto'];
+      /** @description Approved and not yet paid: available to withdraw */
+      approved: components['schemas']['MoneyCountDto'];
+      /** @description Paid out */
+      paid: components['schemas']['MoneyCountDto'];
+      /** @description Clawbacks (negative rewards), netted into a payout or not */
+      clawedBack: components['schemas']['MoneyCountDto'];
+      /** @description Payouts sent, net of the clawbacks they took */
+      payouts: components['schemas']['MoneyCountDto'];
+      /** @description Available to withdraw: approved rewards plus clawbacks not yet netted; may be negative */
+      balance: number;
+      /** @description Programs whose balance blocks withdrawals */
+      programsWithdrawalBlocked: number;
+    };
+    EarningsDto: {
+      /** @description Per program and currency */
+      programs: components['schemas']['ProgramEarningsDto'][];
+      /** @description Across programs, per currency */
+      totals: components['schemas']['EarningsTotalDto'][];
     };
     StreamStatsDto: {
       /** @enum {string} */
@@ -1116,6 +1451,230 @@ export interface operations {
       };
     };
   };
+  MissedRewardsController_list: {
+    parameters: {
+      query?: {
+        /** @description Only this program (our id, as in /v1/programs) */
+        programId?: string;
+        /** @description Created at or after (ISO date or date-time, UTC) */
+        from?: string;
+        /** @description Created before the end of this date (ISO date), or before this instant (ISO date-time) */
+        to?: string;
+        /** @description Include records PartnerStack no longer returns */
+        includeRemoved?: boolean;
+        limit?: number;
+        /** @description Opaque; the nextCursor of the previous page */
+        cursor?: string;
+        /** @description PartnerStack's status string, exactly as PartnerStack gives it */
+        status?: string;
+        /** @description Text search (names, e-mails, PartnerStack keys) */
+        q?: string;
+        /** @description Sort column, `-` prefix for descending */
+        sort?: string;
+        /** @description With `Accept: text/csv`: start the file with a UTF-8 byte order mark, so Excel reads accented names */
+        bom?: boolean;
+        reason?:
+          | 'transaction_without_reward'
+          | 'reward_below_rule'
+          | 'reward_declined'
+          | 'reward_stuck'
+          | 'paying_customer_without_reward'
+          | 'reward_payment_failed';
+      };
+      header?: {
+        /** @description `text/csv` for the CSV download; JSON otherwise */
+        accept?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of records; with `Accept: text/csv`, every matching record as a streamed CSV download. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: components['schemas']['MissedRewardDto'][];
+            /** @description Pass as `cursor` for the next page */
+            nextCursor: string | null;
+            /** @description Count and amount at stake per reason, over every page of the same filters */
+            summary: components['schemas']['MissedRewardSummaryDto'][];
+            thresholds: components['schemas']['MissedRewardThresholdsDto'];
+          };
+          'text/csv': string;
+        };
+      };
+      /** @description Invalid filter, sort or cursor */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      /** @description Missing, expired or badly signed token. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      /** @description The token has no org, or lacks a role this operation needs. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      /** @description Too many requests; wait `Retry-After` seconds. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      /** @description Unexpected failure; quote `correlationId` to support. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      /** @description Temporarily unable to answer (database saturated or down); wait `Retry-After` seconds. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+    };
+  };
+  MissedRewardClaimsController_list: {
+    parameters: {
+      query?: {
+        /** @description Only this program (our id, as in /v1/programs) */
+        programId?: string;
+        /** @description Created at or after (ISO date or date-time, UTC) */
+        from?: string;
+        /** @description Created before the end of this date (ISO date), or before this instant (ISO date-time) */
+        to?: string;
+        /** @description Include records PartnerStack no longer returns */
+        includeRemoved?: boolean;
+        limit?: number;
+        /** @description Opaque; the nextCursor of the previous page */
+        cursor?: string;
+        /** @description Sort column, `-` prefix for descending */
+        sort?: string;
+        /** @description With `Accept: text/csv`: start the file with a UTF-8 byte order mark, so Excel reads accented names */
+        bom?: boolean;
+        reason?:
+          | 'transaction_without_reward'
+          | 'reward_below_rule'
+          | 'reward_declined'
+          | 'reward_stuck'
+          | 'paying_customer_without_reward'
+          | 'reward_payment_failed';
+        /** @description open: claimable until its deadline; resolved: PartnerStack paid after all; expired: deadline passed */
+        state?: 'open' | 'resolved' | 'expired';
+        /** @description false: only the expected declines (refunded, duplicate, self-referral); true: only the others */
+        claimable?: boolean;
+      };
+      header?: {
+        /** @description `text/csv` for the CSV download; JSON otherwise */
+        accept?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of records; with `Accept: text/csv`, every matching record as a streamed CSV download. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: components['schemas']['MissedRewardClaimDto'][];
+            /** @description Pass as `cursor` for the next page */
+            nextCursor: string | null;
+            /** @description Per state over every page of the same filters (state and claimable aside) */
+            summary: components['schemas']['MissedRewardClaimSummaryDto'];
+            settings: components['schemas']['MissedRewardClaimSettingsDto'];
+          };
+          'text/csv': string;
+        };
+      };
+      /** @description Invalid filter, sort or cursor */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      /** @description Missing, expired or badly signed token. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      /** @description The token has no org, or lacks a role this operation needs. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      /** @description Too many requests; wait `Retry-After` seconds. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      /** @description Unexpected failure; quote `correlationId` to support. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      /** @description Temporarily unable to answer (database saturated or down); wait `Retry-After` seconds. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+    };
+  };
   ProgramsController_list: {
     parameters: {
       query?: {
@@ -1236,6 +1795,90 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['ProgramDetailDto'];
+        };
+      };
+      /** @description Invalid input; `errors` names each invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      /** @description Missing, expired or badly signed token. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      /** @description The token has no org, or lacks a role this operation needs. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      /** @description Too many requests; wait `Retry-After` seconds. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      /** @description Unexpected failure; quote `correlationId` to support. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      /** @description Temporarily unable to answer (database saturated or down); wait `Retry-After` seconds. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+    };
+  };
+  ProgramsController_offers: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The history of the offers: each version of the terms with when it came into force and when it was replaced */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ProgramOffersDto'];
         };
       };
       /** @description Invalid input; `errors` names each invalid field. */
@@ -1988,6 +2631,8 @@ export interface operations {
         bom?: boolean;
         /** @description Only this payment_status, exactly as PartnerStack gives it. Known values: available, in_transit, withdrawn, paid_and_refunded, paid_externally, expired, failed, merging; others may appear. */
         paymentStatus?: string;
+        /** @description Only rewards of this kind, e.g. clawback or drip */
+        kind?: 'one_time' | 'recurring' | 'drip' | 'signup' | 'action' | 'manual_bonus' | 'clawback';
       };
       header?: {
         /** @description `text/csv` for the CSV download; JSON otherwise */
@@ -2543,63 +3188,28 @@ export interface operations {
       };
     };
   };
-  MissedRewardsController_list: {
+  EarningsController_report: {
     parameters: {
       query?: {
         /** @description Only this program (our id, as in /v1/programs) */
         programId?: string;
-        /** @description Created at or after (ISO date or date-time, UTC) */
-        from?: string;
-        /** @description Created before the end of this date (ISO date), or before this instant (ISO date-time) */
-        to?: string;
-        /** @description Include records PartnerStack no longer returns */
-        includeRemoved?: boolean;
-        limit?: number;
-        /** @description Opaque; the nextCursor of the previous page */
-        cursor?: string;
-        /** @description PartnerStack's status string, exactly as PartnerStack gives it */
-        status?: string;
-        /** @description Text search (names, e-mails, PartnerStack keys) */
-        q?: string;
-        /** @description Sort column, `-` prefix for descending */
-        sort?: string;
-        /** @description With `Accept: text/csv`: start the file with a UTF-8 byte order mark, so Excel reads accented names */
-        bom?: boolean;
-        reason?:
-          | 'transaction_without_reward'
-          | 'reward_below_rule'
-          | 'reward_declined'
-          | 'reward_stuck'
-          | 'paying_customer_without_reward'
-          | 'reward_payment_failed';
       };
-      header?: {
-        /** @description `text/csv` for the CSV download; JSON otherwise */
-        accept?: string;
-      };
+      header?: never;
       path?: never;
       cookie?: never;
     };
     requestBody?: never;
     responses: {
-      /** @description A page of records; with `Accept: text/csv`, every matching record as a streamed CSV download. */
+      /** @description Per program and currency: earned, scheduled, pending, approved (available), paid and clawed back; the balance, which may be negative and then blocks withdrawals; paid rewards reconciled with payouts; totals per currency */
       200: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            data: components['schemas']['MissedRewardDto'][];
-            /** @description Pass as `cursor` for the next page */
-            nextCursor: string | null;
-            /** @description Count and amount at stake per reason, over every page of the same filters */
-            summary: components['schemas']['MissedRewardSummaryDto'][];
-            thresholds: components['schemas']['MissedRewardThresholdsDto'];
-          };
-          'text/csv': string;
+          'application/json': components['schemas']['EarningsDto'];
         };
       };
-      /** @description Invalid filter, sort or cursor */
+      /** @description Invalid input; `errors` names each invalid field. */
       400: {
         headers: {
           [name: string]: unknown;

@@ -13,6 +13,14 @@ export const REWARD_RECURRENCES = ['recurring', 'one_time'] as const;
 export type RewardRecurrence = (typeof REWARD_RECURRENCES)[number];
 
 /**
+ * What a reward pays for, derived by the normalizer from what PartnerStack gives (`source.type`, the drip fields,
+ * the sign of the amount; apps/normalizer/src/mapping/partnerstack-assumptions.constants.ts): PartnerStack has no
+ * such field.
+ */
+export const REWARD_KINDS = ['one_time', 'recurring', 'drip', 'signup', 'action', 'manual_bonus', 'clawback'] as const;
+export type RewardKind = (typeof REWARD_KINDS)[number];
+
+/**
  * A commission. The `*Key`/`payoutRef` columns keep PartnerStack's link keys, so a reward that arrives before its
  * customer, transaction or payout is linked (`*Id`) as soon as the other side arrives.
  */
@@ -26,6 +34,7 @@ export type RewardRecurrence = (typeof REWARD_RECURRENCES)[number];
 @UnlinkedKeyIndex('reward', 'program_key', 'program_id')
 @UnlinkedKeyIndex('reward', 'customer_key', 'referral_id')
 @UnlinkedKeyIndex('reward', 'billing_record_key', 'billing_record_id')
+@UnlinkedKeyIndex('reward', 'reversed_reward_key', 'reversed_reward_id')
 @ReportCreatedIndex('reward')
 @ReportCreatedIndex('reward', 'report_partnership_created', ['partnership_id'])
 @ReportCreatedIndex('reward', 'report_status_created', ['reward_status'])
@@ -55,6 +64,13 @@ export class Reward extends SyncedRecord {
   @Property({ type: 'text' })
   recurrence!: RewardRecurrence;
 
+  /**
+   * Derived, never given by PartnerStack (REWARD_KINDS). The default only serves rows written outside the normalizer;
+   * Migration20261204110000EarningsHistory derived it for the rows written before.
+   */
+  @Property({ type: 'text', default: 'one_time' })
+  kind!: RewardKind;
+
   @Property({ type: 'text', nullable: true })
   sourceType!: string | null;
 
@@ -67,8 +83,22 @@ export class Reward extends SyncedRecord {
   @Property({ type: 'timestamptz', nullable: true })
   paymentDate!: Date | null;
 
+  /** When the reward becomes payable [I]; for a drip occurrence, when it leaves `scheduled`. */
   @Property({ type: 'timestamptz', nullable: true })
   readyAt!: Date | null;
+
+  /** A drip occurrence's place in its series (from 1) and the series' length; null on other rewards. */
+  @Property({ type: 'integer', nullable: true })
+  dripOccurrence!: number | null;
+
+  @Property({ type: 'integer', nullable: true })
+  dripOccurrences!: number | null;
+
+  @Property({ type: 'integer', nullable: true })
+  dripDelayDays!: number | null;
+
+  @Property({ type: 'integer', nullable: true })
+  dripCycleDays!: number | null;
 
   @Property({ type: 'text', nullable: true })
   partnershipKey!: string | null;
@@ -100,4 +130,11 @@ export class Reward extends SyncedRecord {
 
   @Link(() => Payout, 'payout_id')
   payoutId!: string | null;
+
+  /** A clawback's reversed reward, as its description names it (CLAWBACK_DESCRIPTION_PATTERN); null otherwise. */
+  @Property({ type: 'text', nullable: true })
+  reversedRewardKey!: string | null;
+
+  @Link(() => Reward, 'reversed_reward_id')
+  reversedRewardId!: string | null;
 }

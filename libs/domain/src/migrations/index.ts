@@ -5,6 +5,8 @@ import { Migration20261201120000MonthlyReportAggregates } from './Migration20261
 import { Migration20261201130000RefreshWithoutJit } from './Migration20261201130000RefreshWithoutJit';
 import { Migration20261202120000SyncRunFreshness } from './Migration20261202120000SyncRunFreshness';
 import { Migration20261202180000MissedRewardRules } from './Migration20261202180000MissedRewardRules';
+import { Migration20261204100000MissedRewardClaims } from './Migration20261204100000MissedRewardClaims';
+import { Migration20261204110000EarningsHistory } from './Migration20261204110000EarningsHistory';
 import { Migration20261204120000AccountRouteIndexes } from './Migration20261204120000AccountRouteIndexes';
 
 import type { MigrationSet } from '../../../persistence/src/migrations';
@@ -20,6 +22,8 @@ export const domainMigrations: MigrationSet = {
     { name: 'Migration20261201130000RefreshWithoutJit', class: Migration20261201130000RefreshWithoutJit },
     { name: 'Migration20261202120000SyncRunFreshness', class: Migration20261202120000SyncRunFreshness },
     { name: 'Migration20261202180000MissedRewardRules', class: Migration20261202180000MissedRewardRules },
+    { name: 'Migration20261204100000MissedRewardClaims', class: Migration20261204100000MissedRewardClaims },
+    { name: 'Migration20261204110000EarningsHistory', class: Migration20261204110000EarningsHistory },
     { name: 'Migration20261204120000AccountRouteIndexes', class: Migration20261204120000AccountRouteIndexes },
   ],
 };
