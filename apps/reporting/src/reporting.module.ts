@@ -6,6 +6,7 @@ import { HealthModule, LoggingModule, MetricsModule } from '@pp/observability';
 import { DatabaseReadinessProbe } from '@pp/persistence';
 
 import { AccountsModule } from './accounts/accounts.module';
+import { ChangesModule } from './changes/changes.module';
 import { reportingDevelopmentSecrets, reportingEnvSchema } from './config/reporting.env';
 import { ContactsModule } from './contacts/contacts.module';
 import { DatabaseModule } from './database/database.module';
@@ -47,6 +48,7 @@ import { TransactionsModule } from './transactions/transactions.module';
     EarningsModule,
     MissedRewardsModule,
     SyncRunsModule,
+    ChangesModule,
   ],
 })
 export class ReportingModule {}

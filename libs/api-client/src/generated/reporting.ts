@@ -356,6 +356,22 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/changes': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['ChangesController_list'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1336,6 +1352,109 @@ export interface components {
       freshness: components['schemas']['StreamFreshnessDto'][] | null;
       /** @description The sync run id (externalKey) of the run this one was folded into; its status is that run's */
       mergedIntoSyncRunId: string | null;
+    };
+    ReferralCreatedDetail: {
+      /**
+       * @description Its status now
+       * @enum {string}
+       */
+      status: 'referred' | 'converted' | 'archived';
+      hasPaid: boolean | null;
+    };
+    StatusChangedDetail: {
+      /** @description The field that changed: status, archived (programs), status (referrals), refunded (transactions), reward_status and payment_status (rewards), status (payouts, leads), stage (deals) */
+      field: string;
+      /** @description PartnerStack’s value before, as given */
+      from: string | null;
+      /** @description PartnerStack’s value after, as given */
+      to: string | null;
+    };
+    PayoutCreatedDetail: {
+      amount: components['schemas']['Money'];
+      /** @description PartnerStack's payout status now. Known values: successful; PartnerStack may send others, which are passed on as given. */
+      status: string | null;
+      /** Format: date-time */
+      sentAt: string | null;
+    };
+    OfferChangedDetail: {
+      /** @description PartnerStack's offer key, when it gives one */
+      offerKey: string | null;
+      /**
+       * @description How the offer pays
+       * @enum {string}
+       */
+      offerKind: 'percentage' | 'flat' | 'unknown';
+      /** @description PartnerStack's offer type, e.g. revenue_share */
+      sourceType: string | null;
+      /** @description Percent for revenue share, amount for flat offers */
+      rate: number | null;
+      currency: string | null;
+      description: string | null;
+      /** Format: date-time */
+      validFrom: string;
+      /**
+       * Format: date-time
+       * @description Null while in force
+       */
+      validTo: string | null;
+    };
+    MissedRewardChangedDetail: {
+      /** @enum {string} */
+      reason:
+        | 'transaction_without_reward'
+        | 'reward_below_rule'
+        | 'reward_declined'
+        | 'reward_stuck'
+        | 'paying_customer_without_reward'
+        | 'reward_payment_failed';
+      /**
+       * @description What it is about
+       * @enum {string}
+       */
+      record: 'transaction' | 'reward' | 'referral';
+      /** @description What the agency likely lost; null when unknown */
+      amountAtStake: components['schemas']['Money'] | null;
+      /** @description missed_reward_resolved: the reward PartnerStack created, or what its correction added */
+      recovered: components['schemas']['Money'] | null;
+    };
+    ChangeEntityDto: {
+      /** @enum {string} */
+      type: 'program' | 'referral' | 'transaction' | 'reward' | 'payout' | 'deal' | 'lead' | 'offer' | 'missed_reward';
+      /**
+       * Format: uuid
+       * @description Our id, as the list of its type gives it
+       */
+      id: string;
+      /** @description PartnerStack's key; for a missed reward, the key of the record it is about (detail.record) */
+      externalKey: string | null;
+    };
+    ChangeDto: {
+      /** @description Unique in the feed and stable: `<kind>:<our id of the row it is read from>` */
+      id: string;
+      /** @enum {string} */
+      kind:
+        | 'referral_created'
+        | 'status_changed'
+        | 'payout_created'
+        | 'offer_started'
+        | 'offer_ended'
+        | 'missed_reward_detected'
+        | 'missed_reward_resolved';
+      /**
+       * Format: date-time
+       * @description When it happened, by PartnerStack’s times where it gives them
+       */
+      occurredAt: string;
+      entity: components['schemas']['ChangeEntityDto'];
+      /** @description Null for deals, leads and payouts without one */
+      program: components['schemas']['ProgramRef'] | null;
+      /** @description By kind: referral_created ReferralCreatedDetail, status_changed StatusChangedDetail, payout_created PayoutCreatedDetail, offer_started and offer_ended OfferChangedDetail, missed_reward_detected and missed_reward_resolved MissedRewardChangedDetail */
+      detail:
+        | components['schemas']['ReferralCreatedDetail']
+        | components['schemas']['StatusChangedDetail']
+        | components['schemas']['PayoutCreatedDetail']
+        | components['schemas']['OfferChangedDetail']
+        | components['schemas']['MissedRewardChangedDetail'];
     };
     /** @description RFC 9457 problem details. `statusCode`, `message` and `error` repeat them in the older error shape. */
     ProblemDetails: {
@@ -3416,6 +3535,110 @@ export interface operations {
         };
       };
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      /** @description Too many requests; wait `Retry-After` seconds. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      /** @description Unexpected failure; quote `correlationId` to support. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      /** @description Temporarily unable to answer (database saturated or down); wait `Retry-After` seconds. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+    };
+  };
+  ChangesController_list: {
+    parameters: {
+      query: {
+        /** @description Only this program (our id, as in /v1/programs) */
+        programId?: string;
+        /** @description Include records PartnerStack no longer returns */
+        includeRemoved?: boolean;
+        limit?: number;
+        /** @description Opaque; the nextCursor of the previous page */
+        cursor?: string;
+        /** @description With `Accept: text/csv`: start the file with a UTF-8 byte order mark, so Excel reads accented names */
+        bom?: boolean;
+        /** @description Changes that occurred at or after this instant: an ISO date (its start, UTC) or a date-time with Z or an offset */
+        since: string;
+        /** @description Only these kinds: repeat the parameter (`kind=a&kind=b`) or separate them with commas */
+        kind?: (
+          | 'referral_created'
+          | 'status_changed'
+          | 'payout_created'
+          | 'offer_started'
+          | 'offer_ended'
+          | 'missed_reward_detected'
+          | 'missed_reward_resolved'
+        )[];
+      };
+      header?: {
+        /** @description `text/csv` for the CSV download; JSON otherwise */
+        accept?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of records; with `Accept: text/csv`, every matching record as a streamed CSV download. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: components['schemas']['ChangeDto'][];
+            /** @description Pass as `cursor` for the next page */
+            nextCursor: string | null;
+          };
+          'text/csv': string;
+        };
+      };
+      /** @description Invalid filter, sort or cursor */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      /** @description Missing, expired or badly signed token. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      /** @description The token has no org, or lacks a role this operation needs. */
+      403: {
         headers: {
           [name: string]: unknown;
         };
