@@ -30,6 +30,8 @@ const config: Config = {
       testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts'],
       transform: swcTransform,
       moduleNameMapper,
+      // Unit specs discover entity metadata too (the normalizer's table models).
+      setupFiles: ['<rootDir>/test/setup/fresh-orm-metadata.ts'],
     },
     {
       displayName: 'integration',
