@@ -1,6 +1,14 @@
 import { RawRecordKey, RawRemovedKey, RoutingKey } from './catalogue';
 import { PARTNERSTACK_STREAMS } from './partnerstack-streams';
 
+/**
+ * Topic exchange that addresses a queue by its own name: redeliveries (delay queues and back), dead letters and token
+ * requests go through it rather than the default exchange, where write permission would let a service publish into
+ * any queue. Each queue that may be addressed is bound under its own name, and each broker user's topic permission
+ * names the queues it may address (deploy/rabbitmq/definitions.json).
+ */
+export const QUEUES_EXCHANGE = 'pp.queues';
+
 export type ConsumingService = 'credentials' | 'sync-scheduler' | 'sync-worker' | 'normalizer';
 
 export interface RetryPolicy {

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { ConfirmChannel } from 'amqplib';
 
 import { describeError } from '@pp/common';
-import { contractOf, DEFAULT_RETRY, envelopeSchema, isRoutingKey, RoutingKey } from '@pp/contracts';
+import { contractOf, DEFAULT_RETRY, envelopeSchema, isRoutingKey, QUEUES_EXCHANGE, RoutingKey } from '@pp/contracts';
 import { runWithCorrelation } from '@pp/observability';
 
 import { PermanentMessageError } from './errors';
@@ -12,9 +12,10 @@ import { deadLetterQueueName, Headers, retryQueueName } from './topology';
 
 type Decoded = { ok: true; message: AnyMessage; key: RoutingKey } | { ok: false; reason: string };
 
+/** Publishes to `queue` by name through QUEUES_EXCHANGE, resolved once the broker confirmed it. */
 function sendConfirmed(channel: ConfirmChannel, queue: string, content: Buffer, options: object): Promise<void> {
   return new Promise((resolve, reject) =>
-    channel.sendToQueue(queue, content, options, (error: unknown) => (error ? reject(error) : resolve())),
+    channel.publish(QUEUES_EXCHANGE, queue, content, options, (error: unknown) => (error ? reject(error) : resolve())),
   );
 }
 

@@ -3,6 +3,7 @@ import { ChannelWrapper } from 'amqp-connection-manager';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import { KeyObject } from 'node:crypto';
 
+import { QUEUES_EXCHANGE } from '@pp/contracts';
 import { AmqpConnection } from '@pp/messaging';
 
 import { DEFAULT_FETCH_TIMEOUT_MS, DIRECT_REPLY_TO, TOKEN_REQUEST_QUEUE } from './token-handoff.constants';
@@ -73,6 +74,9 @@ export class TokenHandoffClient implements OnModuleInit, BeforeApplicationShutdo
             ),
           }),
         );
+        // Publishing to an exchange that does not exist would close the channel; a request the credentials
+        // service is not bound for comes back through 'return' instead.
+        await channel.assertExchange(QUEUES_EXCHANGE, 'topic', { durable: true });
         await channel.consume(DIRECT_REPLY_TO, (message) => message && this.onReply(message), { noAck: true });
       },
     });
@@ -101,7 +105,7 @@ export class TokenHandoffClient implements OnModuleInit, BeforeApplicationShutdo
       const pending: Pending = { request, privateKey, sent: false, resolve, reject, timer };
       this.pending.set(request.requestId, pending);
       channel
-        .publish('', TOKEN_REQUEST_QUEUE, Buffer.from(JSON.stringify(request)), {
+        .publish(QUEUES_EXCHANGE, TOKEN_REQUEST_QUEUE, Buffer.from(JSON.stringify(request)), {
           replyTo: DIRECT_REPLY_TO,
           correlationId: request.requestId,
           contentType: 'application/json',

@@ -3,6 +3,7 @@ import { ChannelWrapper } from 'amqp-connection-manager';
 import type { Channel, ConsumeMessage } from 'amqplib';
 
 import { describeError } from '@pp/common';
+import { QUEUES_EXCHANGE } from '@pp/contracts';
 import { AmqpConnection } from '@pp/messaging';
 import { runWithCorrelation } from '@pp/observability';
 
@@ -53,6 +54,9 @@ export class TokenHandoffServer implements OnApplicationBootstrap, BeforeApplica
       setup: async (channel: Channel) => {
         // Requests are worthless after seconds: not durable, and gone with the last replica so clients fail fast.
         await channel.assertQueue(TOKEN_REQUEST_QUEUE, { durable: false, autoDelete: true });
+        // Workers address it through QUEUES_EXCHANGE, never the default exchange (see QUEUES_EXCHANGE).
+        await channel.assertExchange(QUEUES_EXCHANGE, 'topic', { durable: true });
+        await channel.bindQueue(TOKEN_REQUEST_QUEUE, QUEUES_EXCHANGE, TOKEN_REQUEST_QUEUE);
         await channel.prefetch(this.options.prefetch ?? 16);
         await channel.consume(TOKEN_REQUEST_QUEUE, (message) => message && void this.onRequest(channel, message), {
           noAck: false,

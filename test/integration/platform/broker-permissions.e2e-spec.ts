@@ -7,7 +7,15 @@ import { promisify } from 'node:util';
 import amqp from 'amqplib';
 
 import { DEVELOPMENT_JWT_SECRET } from '@pp/config';
-import { contractOf, DEFAULT_RETRY, EVENTS_EXCHANGE, QueueDeclaration, QUEUES, RoutingKey } from '@pp/contracts';
+import {
+  contractOf,
+  DEFAULT_RETRY,
+  EVENTS_EXCHANGE,
+  QueueDeclaration,
+  QUEUES,
+  QUEUES_EXCHANGE,
+  RoutingKey,
+} from '@pp/contracts';
 import { deadLetterQueueName, Headers, retryQueueName } from '@pp/messaging';
 import { createTestDatabase, createTestVhost, repositoryRoot, ServiceProcess, waitFor } from '@pp/testing';
 
@@ -114,8 +122,8 @@ const DECLARED_BY_PUBLISHER: Partial<Record<BrokerUser, QueueDeclaration[]>> = {
  */
 describe('broker users: definitions.json admits every queue of QUEUES for its consumer', () => {
   const permissionOf = (user: string) => definitions.permissions.find((p) => p.user === user);
-  const topicPermissionOf = (user: string) =>
-    definitions.topic_permissions.find((p) => p.user === user && p.exchange === EVENTS_EXCHANGE);
+  const topicPermissionOf = (user: string, exchange = EVENTS_EXCHANGE) =>
+    definitions.topic_permissions.find((p) => p.user === user && p.exchange === exchange);
   const allows = (pattern: string | undefined, name: string) => pattern !== undefined && new RegExp(pattern).test(name);
   const readersOf = (name: string) =>
     definitions.permissions
@@ -126,22 +134,34 @@ describe('broker users: definitions.json admits every queue of QUEUES for its co
     (declaration.retry ?? DEFAULT_RETRY).delaysMs.map((_, index) => retryQueueName(declaration.queue, index + 1));
 
   /**
-   * What assertQueueTopology needs: declare the queue, its delay queues and its DLQ, and bind it on pp.events. A delay
-   * queue has a dead-letter exchange (the default one), and RabbitMQ declares such a queue only for a user who may
-   * read it and write to that exchange.
+   * What assertQueueTopology needs: declare the queue, its delay queues and its DLQ, bind the queue on pp.events
+   * and each of them on pp.queues under its own name, and republish into its own delay queues and DLQ there. A delay
+   * queue dead-letters to pp.queues, and RabbitMQ declares such a queue only for a user who may read it and write to
+   * that exchange.
    */
-  function topologyRefusals(user: string, declaration: QueueDeclaration): string[] {
+  function topologyRefusals(user: string, declaration: QueueDeclaration, republishes: boolean): string[] {
     const permission = permissionOf(user);
     const topic = topicPermissionOf(user);
-    const refusals = [declaration.queue, ...retryQueuesOf(declaration), deadLetterQueueName(declaration.queue)]
+    const addressable = [declaration.queue, ...retryQueuesOf(declaration), deadLetterQueueName(declaration.queue)];
+    const refusals = addressable
       .filter((name) => !allows(permission?.configure, name))
       .map((name) => `configure ${name}`);
     for (const retryQueue of retryQueuesOf(declaration))
       if (!allows(permission?.read, retryQueue)) refusals.push(`read ${retryQueue} (a dead-lettering queue)`);
-    if (!allows(permission?.write, 'amq.default')) refusals.push('write amq.default (retry, dead-letter)');
-    if (!allows(permission?.configure, EVENTS_EXCHANGE)) refusals.push(`configure ${EVENTS_EXCHANGE}`);
-    if (!allows(permission?.write, declaration.queue)) refusals.push(`write ${declaration.queue} (bind)`);
-    if (!allows(permission?.read, EVENTS_EXCHANGE)) refusals.push(`read ${EVENTS_EXCHANGE} (bind)`);
+    for (const exchange of [EVENTS_EXCHANGE, QUEUES_EXCHANGE]) {
+      if (!allows(permission?.configure, exchange)) refusals.push(`configure ${exchange}`);
+      if (!allows(permission?.read, exchange)) refusals.push(`read ${exchange} (bind)`);
+    }
+    if (!allows(permission?.write, QUEUES_EXCHANGE)) refusals.push(`write ${QUEUES_EXCHANGE} (dead-letter exchange)`);
+    for (const name of addressable) {
+      if (!allows(permission?.write, name)) refusals.push(`write ${name} (bind)`);
+      if (!allows(topicPermissionOf(user, QUEUES_EXCHANGE)?.read, name))
+        refusals.push(`topic read ${name} on pp.queues`);
+    }
+    if (republishes)
+      for (const name of [...retryQueuesOf(declaration), deadLetterQueueName(declaration.queue)])
+        if (!allows(topicPermissionOf(user, QUEUES_EXCHANGE)?.write, name))
+          refusals.push(`topic write ${name} on pp.queues (retry, dead-letter)`);
     for (const key of declaration.bindings) if (!allows(topic?.read, key)) refusals.push(`topic read ${key}`);
     return refusals;
   }
@@ -151,7 +171,7 @@ describe('broker users: definitions.json admits every queue of QUEUES for its co
   it.each(consumed)('%s: its consumer may declare, bind, consume, retry and dead-letter it', (_queue, declaration) => {
     const user = `pp-${declaration.consumer}`;
     expect(definitions.users.map((entry) => entry.name)).toContain(user);
-    const refusals = topologyRefusals(user, declaration);
+    const refusals = topologyRefusals(user, declaration, true);
     if (!allows(permissionOf(user)?.read, declaration.queue)) refusals.push(`read ${declaration.queue} (consume)`);
     expect(refusals).toEqual([]);
   });
@@ -170,9 +190,19 @@ describe('broker users: definitions.json admits every queue of QUEUES for its co
     },
   );
 
+  it('lets no service but credentials (direct reply-to) publish on the default exchange, which reaches any queue', () => {
+    expect(
+      definitions.permissions
+        .filter((p) => allows(p.write, 'amq.default'))
+        .map((p) => p.user)
+        .sort(),
+    ).toEqual(['pp-credentials']);
+    expect(allows(topicPermissionOf('pp-credentials', QUEUES_EXCHANGE)?.write, 'normalizer.raw')).toBe(false);
+  });
+
   it('lets a publisher declare the queues it publishes to before their consumer runs', () => {
     for (const [user, declarations] of Object.entries(DECLARED_BY_PUBLISHER)) {
-      for (const declaration of declarations ?? []) expect(topologyRefusals(user, declaration)).toEqual([]);
+      for (const declaration of declarations ?? []) expect(topologyRefusals(user, declaration, false)).toEqual([]);
     }
   });
 });
@@ -459,6 +489,32 @@ describe('broker users: each service with its own least-privilege RabbitMQ user'
         (channel) => channel.consume('sync.jobs', () => undefined),
       ],
       ['the normalizer deletes the sync job queue', 'pp-normalizer', (channel) => channel.deleteQueue('sync.jobs')],
+      [
+        'the sync worker publishes a raw page straight into the normalizer queue by name (default exchange)',
+        'pp-sync-worker',
+        (channel) =>
+          publishConfirmed(
+            channel,
+            '',
+            'normalizer.raw',
+            envelope('partnerstack.raw.rewards', rawPage(connectionId), tenant),
+          ),
+      ],
+      [
+        'the normalizer sends a connection event straight into the scheduler queue by name (default exchange)',
+        'pp-normalizer',
+        (channel) => publishConfirmed(channel, '', QUEUES.syncScheduler.queue, Buffer.from('{}')),
+      ],
+      [
+        'the sync worker addresses the normalizer queue on pp.queues',
+        'pp-sync-worker',
+        (channel) => publishConfirmed(channel, QUEUES_EXCHANGE, 'normalizer.raw', Buffer.from('{}')),
+      ],
+      [
+        "the normalizer fills another service's dead-letter queue on pp.queues",
+        'pp-normalizer',
+        (channel) => publishConfirmed(channel, QUEUES_EXCHANGE, deadLetterQueueName('sync.jobs'), Buffer.from('{}')),
+      ],
     ];
 
     it.each(cases)('%s', async (_what, user, action) => {
