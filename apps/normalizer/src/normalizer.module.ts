@@ -14,6 +14,7 @@ import { TableStatistics } from './statistics/table-statistics.service';
 import { normalizerEnvSchema } from './config/normalizer.env';
 import { RawRecordsConsumer } from './consumers/raw-records.consumer';
 import { SyncRunsConsumer } from './consumers/sync-runs.consumer';
+import { InsightsModule } from './insights/insights.module';
 import { NormalizerService } from './normalizing/normalizer.service';
 import { SyncRunsService } from './sync-runs/sync-runs.service';
 
@@ -33,6 +34,7 @@ import { SyncRunsService } from './sync-runs/sync-runs.service';
     }),
     HealthModule.forRoot([DatabaseReadinessProbe, BrokerReadinessProbe]),
     ScheduleModule.forRoot(),
+    InsightsModule,
   ],
   providers: [AggregateRefresher, TableStatistics, NormalizerService, SyncRunsService],
   controllers: [RawRecordsConsumer, SyncRunsConsumer],

@@ -90,6 +90,63 @@ const streamFreshnessV1 = z.object({
   reconciledAt: isoTime.nullable(),
 });
 
+/** An amount in integer minor units (cents) of its currency, as the reporting API gives money. */
+/**
+ * Our id of a record: uuid-shaped, though not always an RFC 4122 uuid (a missed reward's id is an md5 of its facts).
+ */
+const ourId = z.guid();
+
+const moneyV1 = z.object({ amount: z.number().int(), currency: z.string().min(1) });
+
+/**
+ * What every insight event carries besides the envelope's tenant: the program and partnership it is about (our ids
+ * and PartnerStack's keys; null where the record is not linked yet) and the sync whose data showed the change (null
+ * when the change came from time passing, such as a deadline drawing near). The envelope's `idempotencyKey` is
+ * derived from the change itself, so a consumer that sees a key twice has seen the same change twice.
+ */
+const insightBaseV1 = z.object({
+  syncRunId: z.string().min(1).nullable(),
+  programId: ourId.nullable(),
+  programKey: z.string().nullable(),
+  partnershipId: ourId.nullable(),
+  partnershipKey: z.string().nullable(),
+});
+
+const rewardInsightV1 = insightBaseV1.extend({
+  rewardId: ourId,
+  rewardKey: z.string().min(1),
+  referralId: ourId.nullable(),
+  customerKey: z.string().nullable(),
+  amount: moneyV1,
+});
+
+/** One version of a partnership's offer, as `domain.commission_rule` keeps it. */
+const offerVersionV1 = z.object({
+  commissionRuleId: ourId,
+  offerKey: z.string().nullable(),
+  kind: z.enum(['percentage', 'flat', 'unknown']),
+  /** A percentage for `percentage` offers, the offer's base rate as given for the others; a decimal string. */
+  rate: z.string().nullable(),
+  currency: z.string().nullable(),
+  validFrom: isoTime,
+  validTo: isoTime.nullable(),
+});
+
+const missedRewardInsightV1 = insightBaseV1.extend({
+  missedRewardId: ourId,
+  reason: z.string().min(1),
+  referralId: ourId.nullable(),
+  customerKey: z.string().nullable(),
+  billingRecordId: ourId.nullable(),
+  billingRecordKey: z.string().nullable(),
+  rewardId: ourId.nullable(),
+  rewardKey: z.string().nullable(),
+  expected: moneyV1.nullable(),
+  actual: moneyV1.nullable(),
+  atStake: moneyV1.nullable(),
+  detectedAt: isoTime,
+});
+
 function rawKey<S extends PartnerStackStream>(name: S) {
   return `partnerstack.raw.${name}` as const;
 }
@@ -228,6 +285,79 @@ export const MessageCatalogue = {
   'normalized.changed': {
     schemaVersion: 1,
     payload: z.object({ entityKinds: z.array(z.string()), records: z.number().int().nonnegative() }),
+  },
+
+  // Insight events for the main app (docs/events.md), published by the normalizer through its outbox.
+  /** A reward turned `declined`. */
+  'insight.reward.declined': {
+    schemaVersion: 1,
+    payload: rewardInsightV1.extend({
+      previousStatus: z.string().nullable(),
+      declineReason: z.string().nullable(),
+      declinedAt: isoTime,
+    }),
+  },
+  /** PartnerStack booked a clawback: a negative reward reversing a paid one (`amount` is negative). */
+  'insight.reward.clawed-back': {
+    schemaVersion: 1,
+    payload: rewardInsightV1.extend({
+      reversedRewardId: ourId.nullable(),
+      reversedRewardKey: z.string().nullable(),
+      description: z.string().nullable(),
+      clawedBackAt: isoTime,
+    }),
+  },
+  /** An offer version of a partnership ended; `current` is the version that replaced it, null if none did. */
+  'insight.offer.changed': {
+    schemaVersion: 1,
+    payload: insightBaseV1.extend({
+      previous: offerVersionV1,
+      current: offerVersionV1.nullable(),
+      changedAt: isoTime,
+    }),
+  },
+  /** A payout reached a sent status. */
+  'insight.payout.sent': {
+    schemaVersion: 1,
+    payload: insightBaseV1.extend({
+      payoutId: ourId,
+      payoutKey: z.string().min(1),
+      amount: moneyV1,
+      status: z.string(),
+      sentAt: isoTime,
+    }),
+  },
+  /** The agency joined a program: a partnership appeared after its first sync. */
+  'insight.program.joined': {
+    schemaVersion: 1,
+    payload: insightBaseV1.extend({ status: z.string().nullable(), joinedAt: isoTime }),
+  },
+  'insight.program.archived': {
+    schemaVersion: 1,
+    payload: insightBaseV1.extend({ archivedAt: isoTime }),
+  },
+  /** A missed reward (docs/missed-rewards.md) was first found by the aggregate refresh. */
+  'insight.missed-reward.detected': { schemaVersion: 1, payload: missedRewardInsightV1 },
+  /** PartnerStack created or corrected the reward of a missed reward; `recovered` is what came back. */
+  'insight.missed-reward.resolved': {
+    schemaVersion: 1,
+    payload: missedRewardInsightV1.extend({ recovered: moneyV1.nullable(), resolvedAt: isoTime }),
+  },
+  /** A missed reward still open with at most a week left before its claim deadline. */
+  'insight.missed-reward.deadline-near': {
+    schemaVersion: 1,
+    payload: missedRewardInsightV1.extend({ deadlineAt: isoTime, daysLeft: z.number().int().nonnegative() }),
+  },
+  /** No sync of an active connection succeeded for three of its intervals. Published by the sync scheduler. */
+  'integration.sync.stale': {
+    schemaVersion: 1,
+    payload: z.object({
+      connectionId: z.string().min(1),
+      lastSucceededAt: isoTime.nullable(),
+      intervalSeconds: z.number().int().positive(),
+      missedIntervals: z.number().int().positive(),
+      detectedAt: isoTime,
+    }),
   },
 } as const;
 

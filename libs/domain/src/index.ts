@@ -4,6 +4,7 @@ import { BillingRecord } from './entities/billing-record.entity';
 import { CommissionRule } from './entities/commission-rule.entity';
 import { Contact } from './entities/contact.entity';
 import { Deal } from './entities/deal.entity';
+import { InsightOutbox } from './entities/insight-outbox.entity';
 import { Lead } from './entities/lead.entity';
 import { MarketplaceProgram } from './entities/marketplace-program.entity';
 import { Partnership } from './entities/partnership.entity';
@@ -33,6 +34,7 @@ export * from './entities/billing-record.entity';
 export * from './entities/commission-rule.entity';
 export * from './entities/contact.entity';
 export * from './entities/deal.entity';
+export * from './entities/insight-outbox.entity';
 export * from './entities/lead.entity';
 export * from './entities/marketplace-program.entity';
 export * from './entities/partnership.entity';
@@ -89,4 +91,5 @@ export const DOMAIN_ENTITIES = [
   ReportMissedRewardDaily,
   ReportMissedRewardMonthly,
   ReportMissedRewardLifecycle,
+  InsightOutbox,
 ];

@@ -5,6 +5,7 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 
 import { describeError } from '@pp/common';
 
+import { InsightOutboxService } from '../insights/insight-outbox.service';
 import { normalizerMetrics } from '../metrics/normalizer.metrics';
 
 /** A slow refresh (under load) delays the next by this many times its duration: refreshes stay a small fraction of the work. */
@@ -54,6 +55,7 @@ export class AggregateRefresher implements OnApplicationShutdown {
     private readonly em: EntityManager,
     private readonly schedulerRegistry: SchedulerRegistry,
     config: ConfigService,
+    private readonly insights: InsightOutboxService,
   ) {
     this.intervalMs = config.get<number>('AGGREGATES_REFRESH_INTERVAL_MS') ?? 2_000;
   }
@@ -97,7 +99,15 @@ export class AggregateRefresher implements OnApplicationShutdown {
 
   private async refresh(tenantId: string): Promise<void> {
     try {
-      await this.em.getConnection().getKnex().raw('select domain.refresh_tenant_aggregates(?)', [tenantId]);
+      // The missed-reward events are read off the lifecycle the refresh just rebuilt, in its transaction.
+      const derived = await this.em
+        .getConnection()
+        .getKnex()
+        .transaction(async (trx) => {
+          await trx.raw('select domain.refresh_tenant_aggregates(?)', [tenantId]);
+          return this.insights.derive(trx, tenantId);
+        });
+      await this.insights.publish(derived);
       normalizerMetrics.aggregateRefreshes.inc({ outcome: 'ok' });
     } catch (error) {
       normalizerMetrics.aggregateRefreshes.inc({ outcome: 'failed' });

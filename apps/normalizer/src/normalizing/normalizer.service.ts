@@ -7,6 +7,8 @@ import { AnyMessage, BatchFailure, MessagePublisher } from '@pp/messaging';
 import { runWithCorrelation } from '@pp/observability';
 
 import { AggregateRefresher } from '../aggregates/aggregate-refresher.service';
+import { BatchEntity, DerivedInsight, deriveBatchInsights } from '../insights/insight-derivation';
+import { InsightOutboxService } from '../insights/insight-outbox.service';
 import { UnmappableRecordError } from '../mapping/field-reader';
 import type { MappedMessage } from '../mapping/mapped-record';
 import { mapRawRecord, mapRemoval } from '../mapping/raw-record.mapper';
@@ -98,6 +100,7 @@ export class NormalizerService {
     private readonly publisher: MessagePublisher,
     private readonly aggregates: AggregateRefresher,
     private readonly statistics: TableStatistics,
+    private readonly insights: InsightOutboxService,
   ) {}
 
   public async applyBatch(messages: AnyMessage[]): Promise<BatchFailure[]> {
@@ -115,7 +118,8 @@ export class NormalizerService {
     }
 
     const rejectedItems = new Set<MappedItem>();
-    const changes = await this.writePerTenant(items, failures, rejectedItems);
+    const derived: DerivedInsight[] = [];
+    const changes = await this.writePerTenant(items, failures, rejectedItems, derived);
     rejectedRecords += rejectedItems.size;
     const appliedPerTenant = new Map<string, number>();
     const rowsByTable = new Map<string, number>();
@@ -137,6 +141,7 @@ export class NormalizerService {
         meta: { tenantId },
       })),
     );
+    await this.insights.publish(derived);
     for (const tenantId of changes.keys()) this.aggregates.touch(tenantId);
 
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -178,6 +183,7 @@ export class NormalizerService {
     items: MappedItem[],
     failures: BatchFailure[],
     rejected: Set<MappedItem>,
+    derived: DerivedInsight[],
   ): Promise<BatchChanges> {
     const byTenant = new Map<string, MappedItem[]>();
     for (const item of items) {
@@ -186,7 +192,7 @@ export class NormalizerService {
       group.push(item);
     }
     const results = await Promise.all(
-      [...byTenant.values()].map((group) => this.writeIsolatingBadData(group, failures, rejected)),
+      [...byTenant.values()].map((group) => this.writeIsolatingBadData(group, failures, rejected, derived)),
     );
     return new Map(results.flatMap((changes) => [...changes]));
   }
@@ -200,10 +206,11 @@ export class NormalizerService {
     items: MappedItem[],
     failures: BatchFailure[],
     rejected: Set<MappedItem>,
+    derived: DerivedInsight[],
   ): Promise<BatchChanges> {
     if (items.length === 0) return new Map();
     try {
-      return await this.commit(items);
+      return await this.commit(items, derived);
     } catch (error) {
       if (!isDataError(error)) throw error;
       if (items.length === 1) {
@@ -216,23 +223,39 @@ export class NormalizerService {
         return new Map();
       }
       const middle = Math.ceil(items.length / 2);
-      const first = await this.writeIsolatingBadData(items.slice(0, middle), failures, rejected);
-      const second = await this.writeIsolatingBadData(items.slice(middle), failures, rejected);
+      const first = await this.writeIsolatingBadData(items.slice(0, middle), failures, rejected, derived);
+      const second = await this.writeIsolatingBadData(items.slice(middle), failures, rejected, derived);
       for (const [tenantId, kinds] of second) first.set(tenantId, new Set([...(first.get(tenantId) ?? []), ...kinds]));
       return first;
     }
   }
 
-  private async commit(items: MappedItem[]): Promise<BatchChanges> {
+  /**
+   * Writes the items (one tenant's) and, in the same transaction, records the insight events their changes make
+   * (`derived` gains them once the transaction committed, to be published after it).
+   */
+  private async commit(items: MappedItem[], derived: DerivedInsight[]): Promise<BatchChanges> {
     const knex = this.em.getConnection().getKnex();
+    const tenantId = items[0].message.tenantId;
+    const entities: BatchEntity[] = items.flatMap(({ message, mapped }) =>
+      mapped.rows.map(({ table, row }) => ({
+        kind: table,
+        key: row.externalKey,
+        syncRunId: (message.payload as RawPagePayload).syncRunId,
+        correlationId: message.correlationId,
+      })),
+    );
     for (let attempt = 0; ; attempt++) {
       try {
-        return await knex.transaction((trx) =>
-          this.writer.apply(
+        const { changes, insights } = await knex.transaction(async (trx) => {
+          const written = await this.writer.apply(
             trx,
             items.map((item) => item.mapped),
-          ),
-        );
+          );
+          return { changes: written, insights: await deriveBatchInsights(trx, tenantId, entities) };
+        });
+        derived.push(...insights);
+        return changes;
       } catch (error) {
         if (!isTransient(error) || attempt >= TRANSIENT_RETRY_DELAYS_MS.length) throw error;
         this.logger.warn(
