@@ -12,6 +12,7 @@ import { ContactsModule } from './contacts/contacts.module';
 import { DatabaseModule } from './database/database.module';
 import { DealsModule } from './deals/deals.module';
 import { EarningsModule } from './earnings/earnings.module';
+import { ForecastModule } from './forecast/forecast.module';
 import { LeadsModule } from './leads/leads.module';
 import { LimitsModule } from './limits/limits.module';
 import { MissedRewardsModule } from './missed-rewards/missed-rewards.module';
@@ -46,6 +47,7 @@ import { TransactionsModule } from './transactions/transactions.module';
     DealsModule,
     ReportsModule,
     EarningsModule,
+    ForecastModule,
     MissedRewardsModule,
     SyncRunsModule,
     ChangesModule,

@@ -1,4 +1,6 @@
 import { Account } from './entities/account.entity';
+import { AccountMatch } from './entities/account-match.entity';
+import { AccountMatchHistory } from './entities/account-match-history.entity';
 import { Action } from './entities/action.entity';
 import { BillingRecord } from './entities/billing-record.entity';
 import { CommissionRule } from './entities/commission-rule.entity';
@@ -29,6 +31,8 @@ import { SyncedRecord } from './entities/synced-record.entity';
 import { SyncRun } from './entities/sync-run.entity';
 
 export * from './entities/account.entity';
+export * from './entities/account-match.entity';
+export * from './entities/account-match-history.entity';
 export * from './entities/action.entity';
 export * from './entities/billing-record.entity';
 export * from './entities/commission-rule.entity';
@@ -53,6 +57,7 @@ export * from './entities/status-observation.entity';
 export * from './entities/synced-record.entity';
 export * from './entities/sync-run.entity';
 export * from './migrations';
+export * from './free-mail-domains';
 export * from './missed-rewards';
 export * from './stable-id';
 
@@ -68,6 +73,8 @@ export const DOMAIN_ENTITIES = [
   CommissionRule,
   Contact,
   Account,
+  AccountMatch,
+  AccountMatchHistory,
   Referral,
   BillingRecord,
   Payout,

@@ -164,6 +164,114 @@ async function seed(db: Client, tenant: string) {
   return { PA, PB, K1, K2, K3, A1, A2, A3, R1, R2, R3, R4, D1, L1 };
 }
 
+/**
+ * One business referred to three programs, as the normalizer matches it (account_match rows written here as its
+ * matcher would): customers cus_m1 (PA, ada@acme-shop.com), cus_m2 (PB, billing@acme-shop.com, the oldest, so the
+ * client account) and cus_m3 (PC); and two businesses on gmail.com, each alone. Money, by hand:
+ * Acme: T1 10000 USD (amount_usd 10000, cus_m1), T2 5000 EUR (amount_usd 5400, cus_m2), T3 2000 USD refunded
+ * (cus_m3) → revenueUsd 15400; rewards W1 1000 USD (cus_m1), W2 300 EUR (cus_m3).
+ * Bob (cus_g1): T4 8000 USD, W3 2000 USD. Carol (cus_g2): T5 100 USD, W4 50 USD.
+ */
+async function seedMatched(db: Client, tenant: string) {
+  const partnership = (key: string, name: string) =>
+    synced(tenant, key, '2025-01-01T00:00:00Z', { status: 'active', raw: { company: { name } } });
+  const PA = partnership('part_ma', 'Alpha');
+  const PB = partnership('part_mb', 'Beta');
+  const PC = partnership('part_mc', 'Gamma');
+  await insert(db, 'partnership', [PA, PB, PC]);
+  const account = (key: string, created: string, name: string, email: string) =>
+    synced(tenant, key, created, { name, name_normalized: name.toLowerCase(), contact_email: email });
+  const M1 = account('cus_m1', '2026-01-10T00:00:00Z', 'Acme Shop', 'ada@acme-shop.com');
+  const M2 = account('cus_m2', '2026-01-05T00:00:00Z', 'ACME Shop Ltd', 'billing@acme-shop.com');
+  const M3 = account('cus_m3', '2026-02-01T00:00:00Z', 'Acme', 'ada@acme-shop.com');
+  const G1 = account('cus_g1', '2026-03-01T00:00:00Z', "Bob's Bikes", 'bob@gmail.com');
+  const G2 = account('cus_g2', '2026-03-02T00:00:00Z', "Carol's Cakes", 'carol@gmail.com');
+  await insert(db, 'account', [M1, M2, M3, G1, G2]);
+  const match = (of: Row, client: Row, matchedBy: string, keys: string[]) => ({
+    account_id: of.id,
+    tenant_id: tenant,
+    domain: matchedBy === 'domain' ? 'acme-shop.com' : null,
+    name_normalized: of.name_normalized,
+    match_key: matchedBy === 'domain' ? 'd:acme-shop.com' : `a:${of.id}`,
+    client_account_id: client.id,
+    matched_by: matchedBy,
+    match_keys: `{${keys.join(',')}}`,
+    matched_at: new Date().toISOString(),
+  });
+  for (const row of [
+    match(M1, M2, 'domain', ['acme-shop.com']),
+    match(M2, M2, 'domain', ['acme-shop.com']),
+    match(M3, M2, 'domain', ['acme-shop.com']),
+    match(G1, G1, 'single', []),
+    match(G2, G2, 'single', []),
+  ]) {
+    const columns = Object.keys(row);
+    await db.query(
+      `insert into domain.account_match (${columns.join(', ')}) values (${columns.map((_, i) => `$${i + 1}`).join(', ')})`,
+      Object.values(row),
+    );
+  }
+  // cus_m1 arrived alone, then joined cus_m2 when its domain showed.
+  for (const [from, to, matchedBy, keys, at] of [
+    [null, M1.id, 'single', '{}', '2026-01-10T00:00:00Z'],
+    [M1.id, M2.id, 'domain', '{acme-shop.com}', '2026-01-11T00:00:00Z'],
+  ])
+    await db.query(
+      `insert into domain.account_match_history
+         (tenant_id, account_id, from_client_account_id, to_client_account_id, matched_by, match_keys, changed_at)
+       values ($1, $2, $3, $4, $5, $6, $7)`,
+      [tenant, M1.id, from, to, matchedBy, keys, at],
+    );
+  const referral = (of: Row, program: Row) =>
+    synced(tenant, of.external_key, of.source_created_at as string, {
+      account_id: of.id,
+      partnership_id: program.id,
+      partnership_key: program.external_key,
+      contact_email: of.contact_email,
+    });
+  const [R1, R2, R3, R4, R5] = [
+    referral(M1, PA),
+    referral(M2, PB),
+    referral(M3, PC),
+    referral(G1, PA),
+    referral(G2, PA),
+  ];
+  await insert(db, 'referral', [R1, R2, R3, R4, R5]);
+  const tx = (key: string, who: Row, amount: number, currency: string, usd: number, refunded = false) =>
+    synced(tenant, key, '2026-03-05T00:00:00Z', {
+      referral_id: who.id,
+      partnership_id: who.partnership_id,
+      amount,
+      currency,
+      amount_usd: usd,
+      refunded,
+    });
+  await insert(db, 'billing_record', [
+    tx('tran_m1', R1, 10000, 'USD', 10000),
+    tx('tran_m2', R2, 5000, 'EUR', 5400),
+    tx('tran_m3', R3, 2000, 'USD', 2000, true),
+    tx('tran_g1', R4, 8000, 'USD', 8000),
+    tx('tran_g2', R5, 100, 'USD', 100),
+  ]);
+  const reward = (key: string, who: Row, amount: number, currency: string) =>
+    synced(tenant, key, '2026-03-06T00:00:00Z', {
+      referral_id: who.id,
+      partnership_id: who.partnership_id,
+      amount,
+      currency,
+      reward_status: 'approved',
+      recurrence: 'one_time',
+    });
+  await insert(db, 'reward', [
+    reward('rwrd_m1', R1, 1000, 'USD'),
+    reward('rwrd_m3', R3, 300, 'EUR'),
+    reward('rwrd_g1', R4, 2000, 'USD'),
+    reward('rwrd_g2', R5, 50, 'USD'),
+  ]);
+  await db.query('select domain.refresh_tenant_aggregates($1)', [tenant]);
+  return { PA, PB, PC, M1, M2, M3, G1, G2 };
+}
+
 describe('reporting accounts and contacts (numbers worked out by hand from the seed above)', () => {
   let harness: ReportingHarness;
   let fx: Awaited<ReturnType<typeof seed>>;
@@ -212,6 +320,9 @@ describe('reporting accounts and contacts (numbers worked out by hand from the s
         customerKeys: ['cus_a1', 'cus_a2', 'cus_a3'],
         programs: [programA(), programB()],
       },
+      // No account_match row (the seed links its referrals directly): an account of its own.
+      matchedBy: 'single',
+      matchKeys: [],
       removedUpstreamAt: null,
     });
     // No contact row: the account's own e-mail is still a link key.
@@ -428,9 +539,9 @@ describe('reporting accounts and contacts (numbers worked out by hand from the s
     expect(accounts.headers['content-disposition']).toContain('accounts.csv');
     const lines = accounts.text.trim().split('\r\n');
     expect(lines).toEqual([
-      'id,external_key,created_at,name,country_iso,vendor_customer_key,contact_email,referral_count,emails,email_domains,customer_keys,program_ids,removed_upstream_at',
-      `${fx.A2.id},cus_b1,2026-03-01T00:00:00.000Z,Globex,,,,1,ceo@globex.example,globex.example,cus_b1,${fx.PB.id},`,
-      `${fx.A1.id},cus_a1,2026-01-02T00:00:00.000Z,Acme Store,US,acme-1,owner@acme.example,2,billing@acme.example old@acme.example owner@acme.example,acme.example,cus_a1 cus_a2 cus_a3,${fx.PA.id} ${fx.PB.id},`,
+      'id,external_key,created_at,name,country_iso,vendor_customer_key,contact_email,referral_count,emails,email_domains,customer_keys,program_ids,removed_upstream_at,matched_by,match_keys',
+      `${fx.A2.id},cus_b1,2026-03-01T00:00:00.000Z,Globex,,,,1,ceo@globex.example,globex.example,cus_b1,${fx.PB.id},,single,`,
+      `${fx.A1.id},cus_a1,2026-01-02T00:00:00.000Z,Acme Store,US,acme-1,owner@acme.example,2,billing@acme.example old@acme.example owner@acme.example,acme.example,cus_a1 cus_a2 cus_a3,${fx.PA.id} ${fx.PB.id},,single,`,
     ]);
     const contacts = await get('/v1/contacts', { includeRemoved: true, q: 'gone' }, 'text/csv').expect(200);
     expect(contacts.headers['content-disposition']).toContain('contacts.csv');
@@ -474,5 +585,190 @@ describe('reporting accounts and contacts (numbers worked out by hand from the s
         expect(response.body).toMatchObject({ status: 400 });
       }
     }
+  });
+
+  describe('reporting: one client account across programs (numbers worked out by hand from the seed above)', () => {
+    let fx: Awaited<ReturnType<typeof seedMatched>>;
+    const matchedOrg = uniqueName('org_matched');
+    const bystanderOrg = uniqueName('org_matched_other');
+
+    const getAs = (path: string, query: Record<string, string | number | boolean> = {}, tenant = matchedOrg) =>
+      request(harness.app.getHttpServer())
+        .get(path)
+        .query(query)
+        .set('Authorization', `Bearer ${harness.tokenFor(tenant)}`);
+
+    beforeAll(async () => {
+      fx = await seedMatched(harness.admin, matchedOrg);
+      await seedMatched(harness.admin, bystanderOrg);
+    });
+
+    it('lists client accounts: one for the business referred to three programs, one per free-mail business', async () => {
+      const { body } = await getAs('/v1/accounts').expect(200);
+      expect(keysOf(body.data)).toEqual(['cus_g2', 'cus_g1', 'cus_m2']);
+      expect(body.data[2]).toMatchObject({
+        id: fx.M2.id,
+        name: 'ACME Shop Ltd',
+        referralCount: 3,
+        matchedBy: 'domain',
+        matchKeys: ['acme-shop.com'],
+        linkKeys: {
+          emailDomains: ['acme-shop.com'],
+          emails: ['ada@acme-shop.com', 'billing@acme-shop.com'],
+          customerKeys: ['cus_m1', 'cus_m2', 'cus_m3'],
+          programs: [fx.PA, fx.PB, fx.PC].map((program) => expect.objectContaining({ id: program.id })),
+        },
+      });
+      expect(body.data[0]).toMatchObject({ matchedBy: 'single', matchKeys: [], referralCount: 1 });
+      expect(keysOf((await getAs('/v1/accounts', { programId: fx.PC.id }).expect(200)).body.data)).toEqual(['cus_m2']);
+      expect(keysOf((await getAs('/v1/accounts', { q: 'cus_m3' }).expect(200)).body.data)).toEqual(['cus_m2']);
+      expect(keysOf((await getAs('/v1/accounts', { q: 'ada@acme' }).expect(200)).body.data)).toEqual(['cus_m2']);
+    });
+
+    it("details the client account from any of its customers' ids, with the referrals of every program", async () => {
+      for (const id of [fx.M1.id, fx.M2.id, fx.M3.id]) {
+        const { body } = await getAs(`/v1/accounts/${id}`).expect(200);
+        expect(body.id).toBe(fx.M2.id);
+        expect(keysOf(body.customerAccounts)).toEqual(['cus_m1', 'cus_m2', 'cus_m3']);
+        expect(body.matchHistory).toEqual([
+          {
+            accountId: fx.M1.id,
+            fromClientAccountId: null,
+            toClientAccountId: fx.M1.id,
+            matchedBy: 'single',
+            matchKeys: [],
+            changedAt: '2026-01-10T00:00:00.000Z',
+          },
+          {
+            accountId: fx.M1.id,
+            fromClientAccountId: fx.M1.id,
+            toClientAccountId: fx.M2.id,
+            matchedBy: 'domain',
+            matchKeys: ['acme-shop.com'],
+            changedAt: '2026-01-11T00:00:00.000Z',
+          },
+        ]);
+        expect(keysOf(body.referrals)).toEqual(['cus_m3', 'cus_m1', 'cus_m2']);
+        expect(body.totals).toMatchObject({
+          revenue: [
+            { amount: 5000, currency: 'EUR' },
+            { amount: 10000, currency: 'USD' },
+          ],
+          refunds: [{ amount: 2000, currency: 'USD' }],
+          rewards: [
+            { amount: 300, currency: 'EUR' },
+            { amount: 1000, currency: 'USD' },
+          ],
+        });
+      }
+      expect((await getAs(`/v1/accounts/${fx.G1.id}`).expect(200)).body.customerAccounts).toEqual([
+        { id: fx.G1.id, externalKey: 'cus_g1', name: "Bob's Bikes", removedUpstreamAt: null },
+      ]);
+    });
+
+    it('ranks client accounts by revenue in USD, a page at a time', async () => {
+      const first = (await getAs('/v1/reports/revenue', { groupBy: 'account', limit: 1 }).expect(200)).body;
+      expect(first).toEqual({
+        groupBy: 'account',
+        data: [
+          {
+            key: fx.M2.id,
+            label: 'ACME Shop Ltd',
+            revenue: [
+              { amount: 5000, currency: 'EUR' },
+              { amount: 10000, currency: 'USD' },
+            ],
+            revenueUsd: { amount: 15400, currency: 'USD' },
+            transactions: 2,
+            transactionsWithoutUsd: 0,
+            refunds: [{ amount: 2000, currency: 'USD' }],
+            refundedTransactions: 1,
+          },
+        ],
+        nextCursor: expect.any(String),
+      });
+      const second = (
+        await getAs('/v1/reports/revenue', { groupBy: 'account', limit: 1, cursor: first.nextCursor }).expect(200)
+      ).body;
+      expect(second.data).toEqual([
+        expect.objectContaining({ key: fx.G1.id, revenueUsd: { amount: 8000, currency: 'USD' }, transactions: 1 }),
+      ]);
+      const third = (
+        await getAs('/v1/reports/revenue', { groupBy: 'account', limit: 1, cursor: second.nextCursor }).expect(200)
+      ).body;
+      expect(third).toMatchObject({ data: [{ key: fx.G2.id, revenueUsd: { amount: 100, currency: 'USD' } }] });
+      expect(third.nextCursor).toBeNull();
+      const onlyA = (await getAs('/v1/reports/revenue', { groupBy: 'account', programId: fx.PA.id }).expect(200)).body;
+      expect(
+        onlyA.data.map((point: { key: string; revenueUsd: { amount: number } }) => [
+          point.key,
+          point.revenueUsd.amount,
+        ]),
+      ).toEqual([
+        [fx.M2.id, 10000],
+        [fx.G1.id, 8000],
+        [fx.G2.id, 100],
+      ]);
+      const csv = await getAs('/v1/reports/revenue', { groupBy: 'account', limit: 1 })
+        .set('Accept', 'text/csv')
+        .expect(200);
+      expect(csv.headers['content-disposition']).toContain('revenue-by-account.csv');
+      expect(csv.text.trim().split('\r\n')).toEqual([
+        'account_id,name,revenue_usd,revenue,transactions,transactions_without_usd,refunds,refunded_transactions',
+        `${fx.M2.id},ACME Shop Ltd,15400,5000 EUR 10000 USD,2,0,2000 USD,1`,
+        `${fx.G1.id},Bob's Bikes,8000,8000 USD,1,0,,0`,
+        `${fx.G2.id},Carol's Cakes,100,100 USD,1,0,,0`,
+      ]);
+      const rewardsCsv = await getAs('/v1/reports/rewards', { groupBy: 'account', cursor: first.nextCursor })
+        .set('Accept', 'text/csv')
+        .expect(400);
+      expect(rewardsCsv.body.detail).toContain('sort order');
+      await getAs('/v1/reports/revenue', { groupBy: 'program' }).set('Accept', 'text/csv').expect(400);
+      await getAs('/v1/reports/revenue', { groupBy: 'program', limit: 1 }).expect(400);
+      await getAs('/v1/reports/revenue', { groupBy: 'account', limit: 0 }).expect(400);
+      await getAs('/v1/reports/revenue', { groupBy: 'account', cursor: 'garbage' }).expect(400);
+    });
+
+    it('ranks client accounts by rewards in a currency', async () => {
+      const usd = (await getAs('/v1/reports/rewards', { groupBy: 'account' }).expect(200)).body;
+      expect(usd).toEqual({
+        groupBy: 'account',
+        data: [
+          { key: fx.G1.id, label: "Bob's Bikes", totals: [{ amount: 2000, currency: 'USD' }], rewards: 1 },
+          {
+            key: fx.M2.id,
+            label: 'ACME Shop Ltd',
+            totals: [
+              { amount: 300, currency: 'EUR' },
+              { amount: 1000, currency: 'USD' },
+            ],
+            rewards: 2,
+          },
+          { key: fx.G2.id, label: "Carol's Cakes", totals: [{ amount: 50, currency: 'USD' }], rewards: 1 },
+        ],
+        nextCursor: null,
+      });
+      const eur = (await getAs('/v1/reports/rewards', { groupBy: 'account', currency: 'EUR' }).expect(200)).body;
+      expect(eur.data.map((point: { key: string }) => point.key)[0]).toBe(fx.M2.id);
+      expect(eur.data).toHaveLength(3);
+      await getAs('/v1/reports/rewards', { groupBy: 'account', currency: 'euro' }).expect(400);
+      await getAs('/v1/reports/rewards', { groupBy: 'status', currency: 'EUR' }).expect(400);
+    });
+
+    it('counts distinct client accounts beside the referrals in the summary', async () => {
+      const { body } = await getAs('/v1/summary').expect(200);
+      expect(body.referrals).toMatchObject({ total: 5, clientAccounts: 3 });
+      const inA = (await getAs('/v1/summary', { programId: fx.PA.id }).expect(200)).body;
+      expect(inA.referrals).toMatchObject({ total: 3, clientAccounts: 3 });
+    });
+
+    it("never shows another org's identical business", async () => {
+      const theirs = (await getAs('/v1/accounts', {}, bystanderOrg).expect(200)).body.data;
+      expect(theirs).toHaveLength(3);
+      expect(theirs.map((account: { id: string }) => account.id)).not.toContain(fx.M2.id);
+      await getAs(`/v1/accounts/${fx.M1.id}`, {}, bystanderOrg).expect(404);
+      const report = (await getAs('/v1/reports/revenue', { groupBy: 'account' }, bystanderOrg).expect(200)).body.data;
+      expect(report.map((point: { key: string }) => point.key)).not.toContain(fx.M2.id);
+    });
   });
 });

@@ -62,6 +62,8 @@ describe('reporting API (numbers worked out by hand from reporting-fixture.ts)',
     expect(body.referrals).toEqual({
       total: 3,
       paying: 2,
+      // Only C1 has an account (Acme Store); the other referrals count for no client account.
+      clientAccounts: 1,
       byStatus: [
         { status: 'converted', count: 2 },
         { status: 'referred', count: 1 },
@@ -489,7 +491,12 @@ describe('reporting API (numbers worked out by hand from reporting-fixture.ts)',
     const range = { from: '2026-01-06', to: '2026-03-03' };
     const { body } = await get('/v1/summary', range).expect(200);
     expect(body.programs).toEqual({ total: 2 });
-    expect(body.referrals).toEqual({ total: 1, paying: 0, byStatus: [{ status: 'referred', count: 1 }] });
+    expect(body.referrals).toEqual({
+      total: 1,
+      paying: 0,
+      clientAccounts: 0,
+      byStatus: [{ status: 'referred', count: 1 }],
+    });
     expect(body.revenue).toEqual({
       totals: [
         { amount: 5000, currency: 'EUR' },
@@ -542,6 +549,7 @@ describe('reporting API (numbers worked out by hand from reporting-fixture.ts)',
     expect(removed.referrals).toEqual({
       total: 2,
       paying: 1,
+      clientAccounts: 0,
       byStatus: [
         { status: 'converted', count: 1 },
         { status: 'referred', count: 1 },

@@ -90,7 +90,7 @@ describe('reporting isolation, authentication and read-only access', () => {
     expect((await asB('/v1/summary').expect(200)).body.dataAsOf).toBeNull();
 
     for (const path of ['/v1/summary', '/v1/reports/revenue', '/v1/reports/rewards']) {
-      for (const groupBy of path === '/v1/summary' ? [undefined] : ['program', 'month']) {
+      for (const groupBy of path === '/v1/summary' ? [undefined] : ['program', 'month', 'account']) {
         const query: Record<string, string | boolean> = { includeRemoved: true, ...(groupBy ? { groupBy } : {}) };
         expectNothingOfA((await asB(path, query).expect(200)).text);
         const filtered = await asB(path, { ...query, programId: a.P1.id }).expect(200);

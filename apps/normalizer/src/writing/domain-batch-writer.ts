@@ -2,6 +2,7 @@ import type { Knex } from '@mikro-orm/knex';
 
 import type { MappedMessage } from '../mapping/mapped-record';
 
+import { AccountMatcher } from './account-matching';
 import { reduceBatch } from './batch-contents';
 import { CommissionRuleWriter } from './commission-rules';
 import { LinkResolver } from './links';
@@ -14,7 +15,7 @@ export type BatchChanges = Map<string, Set<string>>;
 
 /**
  * Writes mapped messages into the `domain` schema with set-based SQL built from the entities' metadata, inside the
- * caller's transaction: one upsert per table (newer versions only), then removals, late links and status history.
+ * caller's transaction: one upsert per table (newer versions only), then removals, late links, account matching and status history.
  * Every statement is scoped by (tenant, external key) pairs of the batch.
  */
 export class DomainBatchWriter {
@@ -22,6 +23,7 @@ export class DomainBatchWriter {
   private readonly upserts = new VersionUpserts(new CommissionRuleWriter(), this.removals);
   private readonly links = new LinkResolver();
   private readonly history = new StatusHistoryWriter();
+  private readonly matcher = new AccountMatcher();
 
   public async apply(trx: Knex.Transaction, messages: MappedMessage[]): Promise<BatchChanges> {
     const changes: BatchChanges = new Map();
@@ -34,6 +36,8 @@ export class DomainBatchWriter {
     for (const [table, removals] of batch.removals)
       for (const tenantId of await this.removals.apply(trx, table, removals)) touch(tenantId, table);
     await this.links.resolve(trx, outcomes);
+    const accounts = outcomes.get('account')?.written ?? [];
+    await this.matcher.match(trx, accounts);
 
     if (batch.observations.length > 0) {
       const inserted = new Set<string>();

@@ -1,5 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 
+import { MATCHED_BY, MatchedBy } from '@pp/domain';
+
 import { Money } from '../common/money';
 import { ProgramRef } from '../common/program-ref';
 import { DealDto } from '../deals/deals.list';
@@ -27,7 +29,37 @@ export class AccountTotalsDto extends AccountMoneyDto {
   byProgram!: AccountProgramMoneyDto[];
 }
 
+/** One PartnerStack customer's own account, of those matched into the client account. */
+export class CustomerAccountDto {
+  @ApiProperty({ format: 'uuid', description: 'Its own id: GET /v1/accounts/{id} answers with this client account' })
+  id!: string;
+  @ApiProperty({ description: "PartnerStack's customer key" }) externalKey!: string;
+  @ApiProperty({ nullable: true, type: String }) name!: string | null;
+  @ApiProperty({ nullable: true, type: String }) removedUpstreamAt!: string | null;
+}
+
+/** One change of the client account a customer account belongs to: a merge, or a split back. */
+export class AccountMatchChangeDto {
+  @ApiProperty({ format: 'uuid', description: 'The customer account that moved' }) accountId!: string;
+  @ApiProperty({ format: 'uuid', nullable: true, type: String, description: 'null for its first match' })
+  fromClientAccountId!: string | null;
+  @ApiProperty({ format: 'uuid' }) toClientAccountId!: string;
+  @ApiProperty({ enum: MATCHED_BY }) matchedBy!: MatchedBy;
+  @ApiProperty({ type: [String] }) matchKeys!: string[];
+  @ApiProperty() changedAt!: string;
+}
+
 export class AccountDetailDto extends AccountDto {
+  @ApiProperty({
+    type: [CustomerAccountDto],
+    description: 'The customer accounts matched into this client account, itself included, by externalKey',
+  })
+  customerAccounts!: CustomerAccountDto[];
+  @ApiProperty({
+    type: [AccountMatchChangeDto],
+    description: 'How its customer accounts came together (and any left), oldest first',
+  })
+  matchHistory!: AccountMatchChangeDto[];
   @ApiProperty({ type: [ReferralDto], description: 'In every program, newest first, removed ones included' })
   referrals!: ReferralDto[];
   @ApiProperty({ type: [ContactRef], description: "The account's contact and its referrals' contacts, by e-mail" })

@@ -24,6 +24,28 @@ export class LinkKeysDto {
   programs!: ProgramRef[];
 }
 
+/**
+ * How referrals belong to the owner: by their contact, or by their account's client account (`client`: the referrals
+ * of every customer account matched into the client account `owner`, docs/normalizer.md, Account matching).
+ */
+export type ReferralLink = 'client' | 'contact_id';
+
+/**
+ * The customer accounts of the client account `owner` (an id expression): those the normalizer matched into it, and
+ * itself, so an account not matched yet (none is, for long) still has its own.
+ */
+export function clientAccountIds(owner: Sql | string): Sql {
+  const id = typeof owner === 'string' ? raw(owner) : owner;
+  return sql`array(select g.account_id from ${table('account_match', 'g')}
+ where ${tenant('g')} and g.client_account_id = ${id} union select ${id})`;
+}
+
+function linkCondition(alias: string, link: ReferralLink, owner: string): Sql {
+  return link === 'client'
+    ? sql`${raw(alias)}.account_id = any(${clientAccountIds(owner)})`
+    : sql`${raw(alias)}.contact_id = ${raw(owner)}`;
+}
+
 export interface LinkKeysRow {
   referral_count: number;
   customer_keys: string[];
@@ -36,7 +58,7 @@ export interface LinkKeysRow {
  * (those PartnerStack still returns) and reduced to their keys. Removed referrals still give their keys: a key
  * PartnerStack stopped returning still names the client in the CRM.
  */
-export function referralKeysJoin(link: 'account_id' | 'contact_id', owner: string): Sql {
+export function referralKeysJoin(link: ReferralLink, owner: string): Sql {
   return sql` left join lateral (select count(*) filter (where rk.removed_upstream_at is null) as referral_count,
  coalesce(array_agg(distinct rk.external_key), '{}') as customer_keys,
  coalesce(array_agg(distinct lower(rk.contact_email)) filter (where rk.contact_email is not null), '{}') as referral_emails,
@@ -45,7 +67,7 @@ export function referralKeysJoin(link: 'account_id' | 'contact_id', owner: strin
  from ${table('referral', 'rk')}
  left join ${table('partnership', 'pk')} on pk.id = rk.partnership_id and ${tenant('pk')}
  left join ${table('program', 'gk')} on gk.id = pk.program_id and ${tenant('gk')}
- where ${tenant('rk')} and rk.${raw(link)} = ${raw(owner)}) k on true`;
+ where ${tenant('rk')} and ${linkCondition('rk', link, owner)}) k on true`;
 }
 
 export const REFERRAL_KEY_COLUMNS = sql`k.referral_count, k.customer_keys, k.referral_emails, k.programs`;
@@ -55,9 +77,9 @@ export const REFERRAL_KEY_COLUMNS = sql`k.referral_count, k.customer_keys, k.ref
  * program one of its referrals is in, so this request's one matching referral program is joined (none: no row).
  * `m.program_id` is that expression.
  */
-export function programMatchJoin(link: 'account_id' | 'contact_id', owner: string, programId: string): Sql {
+export function programMatchJoin(link: ReferralLink, owner: string, programId: string): Sql {
   return sql` join lateral (select rm.partnership_id as program_id from ${table('referral', 'rm')}
- where ${tenant('rm')} and rm.${raw(link)} = ${raw(owner)} and rm.partnership_id = ${programId}::uuid limit 1) m on true`;
+ where ${tenant('rm')} and ${linkCondition('rm', link, owner)} and rm.partnership_id = ${programId}::uuid limit 1) m on true`;
 }
 
 export const PROGRAM_MATCH_EXPRESSION = 'm.program_id';

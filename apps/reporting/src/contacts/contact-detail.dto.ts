@@ -8,7 +8,7 @@ export class ContactDetailDto extends ContactDto {
   referrals!: ReferralDto[];
   @ApiProperty({
     type: [AccountRef],
-    description: 'The accounts of its referrals and those it is the contact of, by name',
+    description: 'The client accounts of its referrals and of those it is the contact of, by name',
   })
   accounts!: AccountRef[];
 }

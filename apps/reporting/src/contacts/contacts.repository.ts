@@ -26,31 +26,28 @@ export class ContactsRepository {
       sql`select ${CONTACT_COLUMNS}, '' as cursor_value from ${CONTACT_FROM} where ${tenant('ct')} and ct.id = ${id}::uuid`,
     );
     if (!row) return undefined;
-    const [referralRows, ownAccounts] = await Promise.all([
-      referralsOf(this.database, scope, 'contact', id),
-      // By e-mail, as the normalizer links an account's contact (and the column it looks up is indexed).
-      this.database.many<AccountRefRow>(
-        scope,
-        sql`select a.id, a.external_key, a.name, a.country_iso, a.vendor_customer_key from ${table('account', 'a')}
- where ${tenant('a')} and a.contact_email = ${row.email}`,
-      ),
-    ]);
-    const referrals = referralRows.map(toReferral);
-    const accounts = new Map<string, AccountRef>();
-    for (const account of ownAccounts) {
-      accounts.set(account.id, {
-        id: account.id,
-        externalKey: account.external_key,
-        name: account.name,
-        countryIso: account.country_iso,
-        vendorCustomerKey: account.vendor_customer_key,
-      });
-    }
-    for (const referral of referrals) if (referral.account) accounts.set(referral.account.id, referral.account);
+    const referrals = (await referralsOf(this.database, scope, 'contact', [id])).map(toReferral);
+    const referralAccounts = referrals.flatMap((referral) => (referral.account ? [referral.account.id] : []));
+    // The client accounts (docs/reporting.md, one account across programs) of the accounts it is the contact of
+    // (by e-mail, as the normalizer links them, on an indexed column) and of its referrals' accounts.
+    const clients = await this.database.many<AccountRefRow>(
+      scope,
+      sql`select distinct c.id, c.external_key, c.name, c.country_iso, c.vendor_customer_key from ${table('account', 'a')}
+ left join ${table('account_match', 'am')} on am.account_id = a.id and ${tenant('am')}
+ join ${table('account', 'c')} on c.id = coalesce(am.client_account_id, a.id) and ${tenant('c')}
+ where ${tenant('a')} and (a.contact_email = ${row.email} or a.id = any(${referralAccounts}::uuid[]))`,
+    );
+    const accounts: AccountRef[] = clients.map((account) => ({
+      id: account.id,
+      externalKey: account.external_key,
+      name: account.name,
+      countryIso: account.country_iso,
+      vendorCustomerKey: account.vendor_customer_key,
+    }));
     return {
       ...toContact(row),
       referrals,
-      accounts: [...accounts.values()].sort(
+      accounts: accounts.sort(
         (left, right) =>
           (left.name ?? '').localeCompare(right.name ?? '') || left.externalKey.localeCompare(right.externalKey),
       ),

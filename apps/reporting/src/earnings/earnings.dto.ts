@@ -1,13 +1,24 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, Matches } from 'class-validator';
 
+import { Money } from '../common/money';
 import { ProgramRef } from '../common/program-ref';
+import { CurrencyRateDto } from '../summary/in-currency';
 
 export class EarningsQueryDto {
   @ApiPropertyOptional({ description: 'Only this program (our id, as in /v1/programs)', format: 'uuid' })
   @IsOptional()
   @Matches(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, { message: 'programId must be an id' })
   programId?: string;
+
+  @ApiPropertyOptional({
+    description:
+      "Adds inCurrency: the totals in this one currency, at the rates PartnerStack's amount_usd implies per day",
+    example: 'USD',
+  })
+  @IsOptional()
+  @Matches(/^[A-Z]{3}$/, { message: 'currency must be an ISO 4217 code such as USD' })
+  currency?: string;
 }
 
 /** How many records, and their sum in integer minor units of the row's currency (negative for clawbacks). */
@@ -81,9 +92,28 @@ export class EarningsTotalDto extends EarningsFiguresDto {
   programsWithdrawalBlocked!: number;
 }
 
+/** The totals' amounts in one currency, each reward at the rate of the day it was created, each payout of its day. */
+export class EarningsInCurrencyDto {
+  @ApiProperty({ example: 'USD' }) currency!: string;
+  @ApiProperty({ type: Money }) earned!: Money;
+  @ApiProperty({ type: Money }) scheduled!: Money;
+  @ApiProperty({ type: Money }) pending!: Money;
+  @ApiProperty({ type: Money }) approved!: Money;
+  @ApiProperty({ type: Money }) paid!: Money;
+  @ApiProperty({ type: Money }) clawedBack!: Money;
+  @ApiProperty({ type: Money }) payouts!: Money;
+  @ApiProperty({ type: Money }) balance!: Money;
+  @ApiProperty({ type: [CurrencyRateDto], description: 'The rates used, per currency converted' })
+  rates!: CurrencyRateDto[];
+  @ApiProperty({ type: [Money], description: 'What could not be converted: no rate for its currency' })
+  withoutRate!: Money[];
+}
+
 export class EarningsDto {
   @ApiProperty({ type: [ProgramEarningsDto], description: 'Per program and currency' })
   programs!: ProgramEarningsDto[];
   @ApiProperty({ type: [EarningsTotalDto], description: 'Across programs, per currency' })
   totals!: EarningsTotalDto[];
+  @ApiPropertyOptional({ type: EarningsInCurrencyDto, description: 'Present with currency' })
+  inCurrency?: EarningsInCurrencyDto;
 }

@@ -2,8 +2,9 @@ import { Injectable } from '@nestjs/common';
 
 import { programRef } from '../common/program-ref';
 import { ReportingDatabase } from '../database/reporting-database.service';
-import { and, raw, Sql, sql, table, tenant } from '../database/sql';
+import { and, join, raw, Sql, sql, table, tenant } from '../database/sql';
 import { TenantScope } from '../database/tenant-scope';
+import { convertFigures } from '../summary/in-currency';
 import {
   EarningsDto,
   EarningsQueryDto,
@@ -67,10 +68,11 @@ function figure(name: string, condition: Sql): Sql {
 /**
  * Every payout with its program and the sum of the rewards that name it. [I] A payout is one program's withdrawal
  * (partnerstack-api.md §11); when PartnerStack names no program on it, it is the program of its rewards if they all
- * share one.
+ * share one. `paid_at`: when it was sent, or else created.
  */
-function locatedPayouts(): Sql {
+export function locatedPayouts(): Sql {
   return sql`select o.id, o.external_key, o.amount, o.currency, coalesce(o.partnership_id, c.partnership_id) as partnership_id,
+   coalesce(o.sent_at, o.source_created_at, o.created_at) as paid_at,
    coalesce(c.amount, 0) as rewards_amount
   from ${table('payout', 'o')}
   left join (
@@ -94,7 +96,16 @@ export class EarningsRepository {
       and([tenant(alias), sql`${raw(alias)}.removed_upstream_at is null`, ofProgram(alias)]);
     const positive = sql`r.amount >= 0 and coalesce(r.reward_status, '') <> ${EARNINGS_STATUSES.declined}`;
     const inStatuses = (statuses: readonly string[]) => sql`r.amount >= 0 and r.reward_status = any(${[...statuses]})`;
-    const [rows, unmatchedRewards, unmatchedPayouts] = await Promise.all([
+    const conditions: Array<[string, Sql]> = [
+      ['earned', positive],
+      ['scheduled', inStatuses(EARNINGS_STATUSES.scheduled)],
+      ['pending', inStatuses(EARNINGS_STATUSES.pending)],
+      ['approved', inStatuses(EARNINGS_STATUSES.approved)],
+      ['paid', inStatuses(EARNINGS_STATUSES.paid)],
+      ['clawedBack', sql`r.amount < 0 and coalesce(r.reward_status, '') <> ${EARNINGS_STATUSES.declined}`],
+      ['balance', sql`r.reward_status = any(${[...EARNINGS_STATUSES.approved]})`],
+    ];
+    const [rows, unmatchedRewards, unmatchedPayouts, converted] = await Promise.all([
       this.database.many<EarningsRow>(
         scope,
         sql`with rewards as (
@@ -144,8 +155,36 @@ select k.partnership_id, k.currency,
  where ${and([sql`y.amount is distinct from y.rewards_amount`, ofProgram('y')])}
  order by y.external_key`,
       ),
+      query.currency === undefined
+        ? undefined
+        : convertFigures(
+            this.database,
+            scope,
+            sql`select x.figure, r.currency, (coalesce(r.source_created_at, r.created_at) at time zone 'UTC')::date as day,
+     sum(r.amount) as amount
+    from ${table('reward', 'r')}
+   cross join lateral (values ${join(conditions.map(([name, condition]) => sql`(${name}::text, ${condition})`))})
+     x(figure, applies)
+   where ${and([byProgram('r'), sql`x.applies`])}
+   group by 1, 2, 3
+  union all
+  select 'payouts', y.currency, (y.paid_at at time zone 'UTC')::date, sum(y.amount)
+    from (${locatedPayouts()}) y where ${and([ofProgram('y')])} group by 1, 2, 3`,
+            [...FIGURES, 'balance'] as const,
+            query.currency,
+          ),
     ]);
-    return assemble(rows, unmatchedRewards, unmatchedPayouts);
+    const report = assemble(rows, unmatchedRewards, unmatchedPayouts);
+    if (!converted || query.currency === undefined) return report;
+    return {
+      ...report,
+      inCurrency: {
+        currency: query.currency,
+        ...converted.totals,
+        rates: converted.rates,
+        withoutRate: converted.withoutRate,
+      },
+    };
   }
 }
 

@@ -31,7 +31,7 @@ import {
   MissedRewardClaimSettings,
   stateCondition,
 } from './missed-reward-lifecycle';
-import { candidateSummary } from './missed-rewards.list';
+import { candidateSummary, stakeColumns } from './missed-rewards.list';
 
 const booleanFlag = ({ value }: { value: unknown }) =>
   value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
@@ -321,10 +321,7 @@ export const CLAIM_CSV: ListSpec<MissedRewardClaimQueryDto, ClaimRow, MissedRewa
   { header: 'reason', value: (claim) => claim.reason },
   { header: 'description', value: (claim) => claim.description },
   { header: 'claimable', value: (claim) => claim.claimable },
-  { header: 'amount_at_stake', value: (claim) => claim.amountAtStake?.amount },
-  { header: 'currency', value: (claim) => claim.amountAtStake?.currency ?? claim.expected?.currency },
-  { header: 'expected', value: (claim) => claim.expected?.amount },
-  { header: 'actual', value: (claim) => claim.actual?.amount },
+  ...stakeColumns<MissedRewardClaimDto>(),
   { header: 'rate_percent', value: (claim) => claim.ratePercent },
   { header: 'program_name', value: (claim) => claim.program?.name },
   { header: 'program_key', value: (claim) => claim.program?.externalKey },

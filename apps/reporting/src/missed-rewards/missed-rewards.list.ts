@@ -8,6 +8,7 @@ import { KeysetRow, ListSpec } from '../common/list-spec';
 import { iso, money, Money } from '../common/money';
 import { ApiPartnerStackValue, KNOWN_PAYMENT_STATUSES, KNOWN_REWARD_STATUSES } from '../common/partnerstack-values.dto';
 import { PROGRAM_REF_COLUMNS, programJoin, ProgramRef, programRef, ProgramRefRow } from '../common/program-ref';
+import type { CsvColumn } from '../csv/csv';
 import { and, Sql, sql, table, tenant } from '../database/sql';
 import { MissedRewardCutoffs, MissedRewardThresholds } from './missed-reward.cutoffs';
 
@@ -91,6 +92,18 @@ export function candidateSummary(
     days,
   });
   return { description, links };
+}
+
+/** The money a candidate is about, as CSV columns: in the list's export and in the claims'. */
+export function stakeColumns<
+  T extends Pick<MissedRewardDto, 'amountAtStake' | 'expected' | 'actual'>,
+>(): CsvColumn<T>[] {
+  return [
+    { header: 'amount_at_stake', value: (item) => item.amountAtStake?.amount },
+    { header: 'currency', value: (item) => item.amountAtStake?.currency ?? item.expected?.currency },
+    { header: 'expected', value: (item) => item.expected?.amount },
+    { header: 'actual', value: (item) => item.actual?.amount },
+  ];
 }
 
 /** Candidates precomputed by refresh_tenant_aggregates that count as missed at `cutoffs` (thresholds applied now). */
@@ -177,10 +190,7 @@ export function missedRewardList(
       { header: 'id', value: (item) => item.id },
       { header: 'reason', value: (item) => item.reason },
       { header: 'description', value: (item) => item.description },
-      { header: 'amount_at_stake', value: (item) => item.amountAtStake?.amount },
-      { header: 'currency', value: (item) => item.amountAtStake?.currency ?? item.expected?.currency },
-      { header: 'expected', value: (item) => item.expected?.amount },
-      { header: 'actual', value: (item) => item.actual?.amount },
+      ...stakeColumns<MissedRewardDto>(),
       { header: 'occurred_at', value: (item) => item.occurredAt },
       { header: 'program_id', value: (item) => item.program?.id },
       { header: 'program_name', value: (item) => item.program?.name },

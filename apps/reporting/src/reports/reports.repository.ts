@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { BadRequestException, Injectable } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
 
 import { Money, totalsByCurrency } from '../common/money';
@@ -6,10 +6,11 @@ import { ReportingDatabase } from '../database/reporting-database.service';
 import { raw, Sql, sql, table, tenant } from '../database/sql';
 import { TenantScope } from '../database/tenant-scope';
 import { aggregateRows } from './aggregate-filter';
+import { REWARD_AS_OF_GROUPS, rewardsAsOf, RewardsAsOfDto } from './as-of';
 import { RevenueReportQueryDto, RewardReportQueryDto } from './report-query.dto';
 
 export class RevenuePoint {
-  @ApiProperty({ description: 'Program id, or month as YYYY-MM' }) key!: string;
+  @ApiProperty({ description: 'Program id, month as YYYY-MM, or client account id' }) key!: string;
   @ApiProperty({ nullable: true, type: String }) label!: string | null;
   @ApiProperty({ type: [Money], description: 'Unrefunded transactions, per currency' }) revenue!: Money[];
   @ApiProperty({ type: Money, description: "Sum of PartnerStack's amount_usd where given" }) revenueUsd!: Money;
@@ -22,7 +23,7 @@ export class RevenuePoint {
 }
 
 export class RewardPoint {
-  @ApiProperty({ description: 'Program id, month as YYYY-MM, or reward_status' }) key!: string;
+  @ApiProperty({ description: 'Program id, month as YYYY-MM, reward_status, or client account id' }) key!: string;
   @ApiProperty({ nullable: true, type: String }) label!: string | null;
   @ApiProperty({ type: [Money] }) totals!: Money[];
   @ApiProperty() rewards!: number;
@@ -84,11 +85,13 @@ export class ReportsRepository {
     }));
   }
 
-  public async rewards(scope: TenantScope, query: RewardReportQueryDto): Promise<RewardPoint[]> {
+  /** With a cutoff, the rewards are read one by one with their statuses of then (as-of.ts). */
+  public async rewards(scope: TenantScope, query: RewardReportQueryDto, cutoff?: Date): Promise<RewardPoint[]> {
+    const source = cutoff ? rewardsAsOf('w', query, cutoff) : aggregateRows('reward', 'w', query);
     const rows = await this.database.many<GroupedRow>(
       scope,
       sql`select ${groupKey(query.groupBy, 'w')} as key, w.currency, sum(w.records) as records, sum(w.amount) as amount
- from ${aggregateRows('reward', 'w', query)} group by 1, 2 order by 1, 2`,
+ from ${source} group by 1, 2 order by 1, 2`,
     );
     const labels = await this.labels(scope, query.groupBy, rows);
     const points = new Map<string, { key: string; rows: GroupedRow[] }>();
@@ -104,6 +107,34 @@ export class ReportsRepository {
       totals: totalsByCurrency(point.rows),
       rewards: point.rows.reduce((sum, row) => sum + row.records, 0),
     }));
+  }
+
+  public async rewardsAsOf(
+    scope: TenantScope,
+    query: RewardReportQueryDto,
+    cutoff: Date,
+  ): Promise<{ data: RewardPoint[]; asOf: RewardsAsOfDto }> {
+    if (!(REWARD_AS_OF_GROUPS as readonly string[]).includes(query.groupBy)) {
+      throw new BadRequestException(`asOf works with groupBy ${REWARD_AS_OF_GROUPS.join(', ')}`);
+    }
+    const [data, unknown] = await Promise.all([
+      this.rewards(scope, query, cutoff),
+      this.database.many<{ currency: string; records: number; amount: number }>(
+        scope,
+        sql`select w.currency, sum(w.records) as records, sum(w.amount) as amount
+ from ${rewardsAsOf('w', query, cutoff)} where not w.status_known group by 1 order by 1`,
+      ),
+    ]);
+    return {
+      data,
+      asOf: {
+        before: cutoff.toISOString(),
+        withoutKnownStatus: {
+          count: unknown.reduce((sum, row) => sum + row.records, 0),
+          totals: totalsByCurrency(unknown),
+        },
+      },
+    };
   }
 
   private async labels(scope: TenantScope, groupBy: string, rows: Array<{ key: string | null }>) {
@@ -126,8 +157,11 @@ export class ReportsRepository {
   }
 }
 
-function groupKey(groupBy: 'program' | 'month' | 'status', alias: string): Sql {
+function groupKey(groupBy: 'program' | 'month' | 'status' | 'account', alias: string): Sql {
   switch (groupBy) {
+    case 'account':
+      // The aggregates have no account: the controller sends groupBy=account to AccountReports.
+      throw new Error('groupBy=account is read from the records (account-reports.ts), not the aggregates');
     case 'program':
       return raw(`${alias}.partnership_id::text`);
     case 'month':

@@ -1,10 +1,9 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 
-import { ScopeQueryDto } from '../common/list-query.dto';
 import { Tenant } from '../common/tenant.decorator';
 import { TenantScope } from '../database/tenant-scope';
-import { SummaryDto } from './summary.dto';
+import { SummaryDto, SummaryQueryDto } from './summary.dto';
 import { SummaryRepository } from './summary.repository';
 
 @ApiTags('summary')
@@ -18,9 +17,10 @@ export class SummaryController {
     type: SummaryDto,
     description:
       'Counts and totals for the org: programs, referrals by status, revenue and refunds, rewards by status, payouts; ' +
-      'dataAsOf (data complete up to then: the start of the newest succeeded sync) and per-stream freshness',
+      'dataAsOf (data complete up to then: the start of the newest succeeded sync) and per-stream freshness; with ' +
+      'asOf, the reward figures as they were on that date',
   })
-  public summary(@Tenant() scope: TenantScope, @Query() query: ScopeQueryDto): Promise<SummaryDto> {
+  public summary(@Tenant() scope: TenantScope, @Query() query: SummaryQueryDto): Promise<SummaryDto> {
     return this.summaries.summary(scope, query);
   }
 }

@@ -1,5 +1,7 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOptional, Matches } from 'class-validator';
 
+import { ScopeQueryDto } from '../common/list-query.dto';
 import { Money } from '../common/money';
 import { RecoveredSummaryDto } from '../missed-rewards/missed-reward-claims.dto';
 import {
@@ -8,8 +10,26 @@ import {
   KNOWN_PAYOUT_STATUSES,
   KNOWN_REWARD_STATUSES,
 } from '../common/partnerstack-values.dto';
+import { ApiAsOf, RewardsAsOfDto } from '../reports/as-of';
+import { InCurrencyDto } from './in-currency';
 import { REFERRAL_STATUSES, ReferralStatus } from '../referrals/referrals.list';
 import { StreamFreshnessDto } from '../sync-runs/sync-run-streams.dto';
+
+export class SummaryQueryDto extends ScopeQueryDto {
+  /** Only the reward figures are rebuilt: the other records keep no history of their amounts. */
+  @ApiAsOf()
+  asOf?: string;
+
+  @ApiPropertyOptional({
+    description:
+      "Adds inCurrency: the money in this one currency, at the rates PartnerStack's amount_usd implies per day " +
+      '(not with asOf)',
+    example: 'USD',
+  })
+  @IsOptional()
+  @Matches(/^[A-Z]{3}$/, { message: 'currency must be an ISO 4217 code such as USD' })
+  currency?: string;
+}
 
 export class ProgramsSummaryDto {
   @ApiProperty({ type: 'integer', minimum: 0 }) total!: number;
@@ -22,6 +42,12 @@ export class ReferralStatusCountDto {
 
 export class ReferralsSummaryDto {
   @ApiProperty({ type: 'integer', minimum: 0 }) total!: number;
+  @ApiProperty({
+    type: 'integer',
+    minimum: 0,
+    description: 'The client accounts these referrals are of: one business referred to several programs counts once',
+  })
+  clientAccounts!: number;
   @ApiProperty({ type: 'integer', minimum: 0, description: 'Referrals PartnerStack reports as has_paid' })
   paying!: number;
   @ApiProperty({ type: [ReferralStatusCountDto] }) byStatus!: ReferralStatusCountDto[];
@@ -72,6 +98,8 @@ export class RewardsSummaryDto {
   byStatus!: RewardStatusBreakdownDto[];
   @ApiProperty({ type: [PaymentStatusBreakdownDto], description: 'Status ascending, no status last' })
   byPaymentStatus!: PaymentStatusBreakdownDto[];
+  @ApiPropertyOptional({ type: RewardsAsOfDto, description: 'Present with asOf: the figures are as they were then' })
+  asOf?: RewardsAsOfDto;
 }
 
 export class PayoutsSummaryDto {
@@ -108,4 +136,6 @@ export class SummaryDto {
       'from/to do not)',
   })
   recovered!: RecoveredSummaryDto;
+  @ApiPropertyOptional({ type: InCurrencyDto, description: 'Present with currency: the money in that one currency' })
+  inCurrency?: InCurrencyDto;
 }

@@ -1,17 +1,19 @@
-import { Injectable } from '@nestjs/common';
+import { BadRequestException, Injectable } from '@nestjs/common';
 
 import type { StreamFreshness } from '@pp/contracts';
 
-import { ScopeQueryDto } from '../common/list-query.dto';
+import { dayRange } from '../common/list-query.dto';
 import { iso, Money, totalsByCurrency } from '../common/money';
 import { ReportingDatabase } from '../database/reporting-database.service';
-import { and, sql, table, tenant } from '../database/sql';
+import { and, raw, sql, table, tenant } from '../database/sql';
 import { TenantScope } from '../database/tenant-scope';
 import { RecoveredSummaryDto } from '../missed-rewards/missed-reward-claims.dto';
 import { MissedRewardClaimsRepository } from '../missed-rewards/missed-reward-claims.repository';
 import { ReferralStatus } from '../referrals/referrals.list';
 import { aggregateRows } from '../reports/aggregate-filter';
-import { SummaryDto } from './summary.dto';
+import { asOfCutoff, rewardsAsOf } from '../reports/as-of';
+import { inCurrency } from './in-currency';
+import { SummaryDto, SummaryQueryDto } from './summary.dto';
 
 interface StatusBreakdown {
   status: string | null;
@@ -59,23 +61,31 @@ export class SummaryRepository {
    * Two statements side by side: each part of the first reads a pre-aggregated table (or the small partnership
    * table); the second sums what PartnerStack paid for missed rewards after all.
    */
-  public async summary(scope: TenantScope, query: ScopeQueryDto): Promise<SummaryDto> {
-    const [row, recovered] = await Promise.all([
-      this.aggregates(scope, query),
+  public async summary(scope: TenantScope, query: SummaryQueryDto): Promise<SummaryDto> {
+    const cutoff = query.asOf === undefined ? undefined : asOfCutoff(query.asOf);
+    // The rates are per day and the rewards of then are per reward: the two are not combined yet.
+    if (cutoff && query.currency !== undefined) throw new BadRequestException('currency cannot be combined with asOf');
+    const [row, recovered, converted] = await Promise.all([
+      this.aggregates(scope, query, cutoff),
       this.claims.recovered(scope, query, new Date()),
+      query.currency === undefined ? undefined : inCurrency(this.database, scope, query, query.currency),
     ]);
-    return this.assemble(row, recovered);
+    return { ...this.assemble(row, recovered, cutoff), ...(converted && { inCurrency: converted }) };
   }
 
-  private aggregates(scope: TenantScope, query: ScopeQueryDto) {
+  /** With a cutoff, the rewards are read one by one with their statuses of then (reports/as-of.ts). */
+  private aggregates(scope: TenantScope, query: SummaryQueryDto, cutoff: Date | undefined) {
+    const { fromDay, toDayExclusive } = dayRange(query);
     return this.database.one<{
       programs: number;
+      client_accounts: number;
       referrals: Array<{ status: ReferralStatus; records: number; paying: number }>;
       billing: Array<CurrencyRow & { refunded: boolean; amount_usd: number; without_usd: number }>;
       rewards: Array<{
         reward_status: string | null;
         payment_status: string | null;
         currency: string;
+        status_known: boolean;
         records: number;
         amount: number;
       }>;
@@ -90,6 +100,17 @@ export class SummaryRepository {
    !query.includeRemoved && sql`p.removed_upstream_at is null`,
    query.programId !== undefined && sql`p.id = ${query.programId}::uuid`,
  ])}) as programs,
+ (select count(distinct coalesce(am.client_account_id, c.account_id)) from ${table('referral', 'c')}
+   left join ${table('account_match', 'am')} on am.account_id = c.account_id and ${tenant('am')}
+   where ${and([
+     tenant('c'),
+     !query.includeRemoved && sql`c.removed_upstream_at is null`,
+     query.programId !== undefined && sql`c.partnership_id = ${query.programId}::uuid`,
+     fromDay !== undefined &&
+       sql`(coalesce(c.source_created_at, c.created_at) at time zone 'UTC')::date >= ${fromDay}::date`,
+     toDayExclusive !== undefined &&
+       sql`(coalesce(c.source_created_at, c.created_at) at time zone 'UTC')::date < ${toDayExclusive}::date`,
+   ])}) as client_accounts,
  (select coalesce(json_agg(x order by x.status), '[]') from (
    select c.status, sum(c.records) as records, coalesce(sum(c.records) filter (where c.has_paid), 0) as paying
      from ${aggregateRows('referral', 'c', query)} group by 1) x) as referrals,
@@ -98,8 +119,10 @@ export class SummaryRepository {
           sum(b.records_without_usd) as without_usd
      from ${aggregateRows('billing', 'b', query)} group by 1, 2) x) as billing,
  (select coalesce(json_agg(x), '[]') from (
-   select w.reward_status, w.payment_status, w.currency, sum(w.records) as records, sum(w.amount) as amount
-     from ${aggregateRows('reward', 'w', query)} group by 1, 2, 3) x) as rewards,
+   select w.reward_status, w.payment_status, w.currency, ${raw(cutoff ? 'w.status_known' : 'true')} as status_known,
+          sum(w.records) as records, sum(w.amount) as amount
+     from ${cutoff ? rewardsAsOf('w', query, cutoff) : aggregateRows('reward', 'w', query)} group by 1, 2, 3, 4) x)
+   as rewards,
  (select coalesce(json_agg(x order by x.status nulls last, x.currency), '[]') from (
    select o.status, o.currency, sum(o.records) as records, sum(o.amount) as amount
      from ${aggregateRows('payout', 'o', query, { byProgram: false })} group by 1, 2) x)
@@ -114,6 +137,7 @@ export class SummaryRepository {
   private assemble(
     row: Awaited<ReturnType<SummaryRepository['aggregates']>>,
     recovered: RecoveredSummaryDto,
+    cutoff: Date | undefined,
   ): SummaryDto {
     const billing = row?.billing ?? [];
     const referrals = row?.referrals ?? [];
@@ -131,6 +155,7 @@ export class SummaryRepository {
       programs,
       referrals: {
         total: count(referrals),
+        clientAccounts: row?.client_accounts ?? 0,
         paying: referrals.reduce((sum, row) => sum + row.paying, 0),
         byStatus: referrals.map((row) => ({ status: row.status, count: row.records })),
       },
@@ -146,6 +171,15 @@ export class SummaryRepository {
         totals: totalsByCurrency(rewards),
         byStatus: breakdown(rewards),
         byPaymentStatus: breakdown(paymentStatuses),
+        ...(cutoff && {
+          asOf: {
+            before: cutoff.toISOString(),
+            withoutKnownStatus: {
+              count: count(rewardRows.filter((entry) => !entry.status_known)),
+              totals: totalsByCurrency(rewardRows.filter((entry) => !entry.status_known)),
+            },
+          },
+        }),
       },
       payouts: { total: count(payouts), totals: totalsByCurrency(payouts), byStatus: breakdown(payouts) },
       dataAsOf: iso(row?.data_as_of),

@@ -324,6 +324,22 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/reports/forecast': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['ForecastController_forecast'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/sync-runs': {
     parameters: {
       query?: never;
@@ -386,6 +402,8 @@ export interface components {
     };
     ReferralsSummaryDto: {
       total: number;
+      /** @description The client accounts these referrals are of: one business referred to several programs counts once */
+      clientAccounts: number;
       /** @description Referrals PartnerStack reports as has_paid */
       paying: number;
       byStatus: components['schemas']['ReferralStatusCountDto'][];
@@ -425,6 +443,19 @@ export interface components {
       count: number;
       totals: components['schemas']['Money'][];
     };
+    UnknownStatusDto: {
+      count: number;
+      totals: components['schemas']['Money'][];
+    };
+    RewardsAsOfDto: {
+      /**
+       * Format: date-time
+       * @description The state is the one just before this instant
+       */
+      before: string;
+      /** @description Rewards that existed then but whose status we first observed later (synced after it changed): counted in the totals, under no status */
+      withoutKnownStatus: components['schemas']['UnknownStatusDto'];
+    };
     RewardsSummaryDto: {
       total: number;
       totals: components['schemas']['Money'][];
@@ -432,6 +463,8 @@ export interface components {
       byStatus: components['schemas']['RewardStatusBreakdownDto'][];
       /** @description Status ascending, no status last */
       byPaymentStatus: components['schemas']['PaymentStatusBreakdownDto'][];
+      /** @description Present with asOf: the figures are as they were then */
+      asOf?: components['schemas']['RewardsAsOfDto'];
     };
     PayoutStatusBreakdownDto: {
       /** @description PartnerStack's payout status. Known values: successful; PartnerStack may send others, which are passed on as given. */
@@ -487,6 +520,36 @@ export interface components {
       thisQuarter: components['schemas']['RecoveredTotalDto'];
       allTime: components['schemas']['RecoveredTotalDto'];
     };
+    CurrencyRateDto: {
+      /**
+       * @description Converted from
+       * @example EUR
+       */
+      currency: string;
+      /** @description Smallest rate used: minor units of the reporting currency per minor unit of this one */
+      minRate: number;
+      /** @description Largest rate used */
+      maxRate: number;
+      /** @description Days converted */
+      days: number;
+      /** @description Days converted at the rate of the nearest day with one, having none of their own */
+      daysAtNearestRate: number;
+    };
+    InCurrencyDto: {
+      /** @example USD */
+      currency: string;
+      /** @description Unrefunded transactions */
+      revenue: components['schemas']['Money'];
+      /** @description Refunded transactions */
+      refunds: components['schemas']['Money'];
+      /** @description Every reward, by the day it was created */
+      rewards: components['schemas']['Money'];
+      payouts: components['schemas']['Money'];
+      /** @description The rates used, per currency converted */
+      rates: components['schemas']['CurrencyRateDto'][];
+      /** @description What could not be converted (no transaction of its currency, or of the reporting one, has a rate) */
+      withoutRate: components['schemas']['Money'][];
+    };
     SummaryDto: {
       programs: components['schemas']['ProgramsSummaryDto'];
       referrals: components['schemas']['ReferralsSummaryDto'];
@@ -503,6 +566,8 @@ export interface components {
       freshness: components['schemas']['StreamFreshnessDto'][];
       /** @description What PartnerStack paid for missed rewards after they were detected (program and removal filters apply, from/to do not) */
       recovered: components['schemas']['RecoveredSummaryDto'];
+      /** @description Present with currency: the money in that one currency */
+      inCurrency?: components['schemas']['InCurrencyDto'];
     };
     ProgramRef: {
       /** Format: uuid */
@@ -993,9 +1058,12 @@ export interface components {
       programs: components['schemas']['ProgramRef'][];
     };
     AccountDto: {
-      /** Format: uuid */
+      /**
+       * Format: uuid
+       * @description Our id of the client account: the id of its oldest customer account (docs/reporting.md)
+       */
       id: string;
-      /** @description PartnerStack's customer key the account was first seen under */
+      /** @description PartnerStack's customer key of that oldest customer account */
       externalKey: string;
       createdAt: string;
       name: string | null;
@@ -1007,7 +1075,43 @@ export interface components {
       /** @description Its referrals PartnerStack still returns, all programs */
       referralCount: number;
       linkKeys: components['schemas']['LinkKeysDto'];
+      /**
+       * @description Why its PartnerStack customers are one client: one e-mail domain, one exact name no domain contradicts, or alone
+       * @enum {string}
+       */
+      matchedBy: 'domain' | 'name' | 'single';
+      /** @description The domain and the normalized names it was matched on; empty alone */
+      matchKeys: string[];
       removedUpstreamAt: string | null;
+    };
+    CustomerAccountDto: {
+      /**
+       * Format: uuid
+       * @description Its own id: GET /v1/accounts/{id} answers with this client account
+       */
+      id: string;
+      /** @description PartnerStack's customer key */
+      externalKey: string;
+      name: string | null;
+      removedUpstreamAt: string | null;
+    };
+    AccountMatchChangeDto: {
+      /**
+       * Format: uuid
+       * @description The customer account that moved
+       */
+      accountId: string;
+      /**
+       * Format: uuid
+       * @description null for its first match
+       */
+      fromClientAccountId: string | null;
+      /** Format: uuid */
+      toClientAccountId: string;
+      /** @enum {string} */
+      matchedBy: 'domain' | 'name' | 'single';
+      matchKeys: string[];
+      changedAt: string;
     };
     AccountProgramMoneyDto: {
       /** @description Unrefunded transactions, per currency */
@@ -1073,9 +1177,12 @@ export interface components {
       removedUpstreamAt: string | null;
     };
     AccountDetailDto: {
-      /** Format: uuid */
+      /**
+       * Format: uuid
+       * @description Our id of the client account: the id of its oldest customer account (docs/reporting.md)
+       */
       id: string;
-      /** @description PartnerStack's customer key the account was first seen under */
+      /** @description PartnerStack's customer key of that oldest customer account */
       externalKey: string;
       createdAt: string;
       name: string | null;
@@ -1087,7 +1194,18 @@ export interface components {
       /** @description Its referrals PartnerStack still returns, all programs */
       referralCount: number;
       linkKeys: components['schemas']['LinkKeysDto'];
+      /**
+       * @description Why its PartnerStack customers are one client: one e-mail domain, one exact name no domain contradicts, or alone
+       * @enum {string}
+       */
+      matchedBy: 'domain' | 'name' | 'single';
+      /** @description The domain and the normalized names it was matched on; empty alone */
+      matchKeys: string[];
       removedUpstreamAt: string | null;
+      /** @description The customer accounts matched into this client account, itself included, by externalKey */
+      customerAccounts: components['schemas']['CustomerAccountDto'][];
+      /** @description How its customer accounts came together (and any left), oldest first */
+      matchHistory: components['schemas']['AccountMatchChangeDto'][];
       /** @description In every program, newest first, removed ones included */
       referrals: components['schemas']['ReferralDto'][];
       /** @description The account's contact and its referrals' contacts, by e-mail */
@@ -1125,7 +1243,7 @@ export interface components {
       removedUpstreamAt: string | null;
       /** @description In every program, newest first, removed ones included */
       referrals: components['schemas']['ReferralDto'][];
-      /** @description The accounts of its referrals and those it is the contact of, by name */
+      /** @description The client accounts of its referrals and of those it is the contact of, by name */
       accounts: components['schemas']['AccountRef'][];
     };
     PayoutDto: {
@@ -1142,7 +1260,7 @@ export interface components {
       removedUpstreamAt: string | null;
     };
     RevenuePoint: {
-      /** @description Program id, or month as YYYY-MM */
+      /** @description Program id, month as YYYY-MM, or client account id */
       key: string;
       label: string | null;
       /** @description Unrefunded transactions, per currency */
@@ -1158,11 +1276,13 @@ export interface components {
     };
     RevenueReportDto: {
       /** @enum {string} */
-      groupBy: 'program' | 'month';
+      groupBy: 'program' | 'month' | 'account';
       data: components['schemas']['RevenuePoint'][];
+      /** @description groupBy=account only: the next page, if any */
+      nextCursor?: string | null;
     };
     RewardPoint: {
-      /** @description Program id, month as YYYY-MM, or reward_status */
+      /** @description Program id, month as YYYY-MM, reward_status, or client account id */
       key: string;
       label: string | null;
       totals: components['schemas']['Money'][];
@@ -1170,8 +1290,12 @@ export interface components {
     };
     RewardReportDto: {
       /** @enum {string} */
-      groupBy: 'program' | 'month' | 'status';
+      groupBy: 'program' | 'month' | 'status' | 'account';
       data: components['schemas']['RewardPoint'][];
+      /** @description groupBy=account only: the next page, if any */
+      nextCursor?: string | null;
+      /** @description Present with asOf: the rewards as they were then */
+      asOf?: components['schemas']['RewardsAsOfDto'];
     };
     MoneyCountDto: {
       count: number;
@@ -1250,11 +1374,94 @@ export interface components {
       /** @description Programs whose balance blocks withdrawals */
       programsWithdrawalBlocked: number;
     };
+    EarningsInCurrencyDto: {
+      /** @example USD */
+      currency: string;
+      earned: components['schemas']['Money'];
+      scheduled: components['schemas']['Money'];
+      pending: components['schemas']['Money'];
+      approved: components['schemas']['Money'];
+      paid: components['schemas']['Money'];
+      clawedBack: components['schemas']['Money'];
+      payouts: components['schemas']['Money'];
+      balance: components['schemas']['Money'];
+      /** @description The rates used, per currency converted */
+      rates: components['schemas']['CurrencyRateDto'][];
+      /** @description What could not be converted: no rate for its currency */
+      withoutRate: components['schemas']['Money'][];
+    };
     EarningsDto: {
       /** @description Per program and currency */
       programs: components['schemas']['ProgramEarningsDto'][];
       /** @description Across programs, per currency */
       totals: components['schemas']['EarningsTotalDto'][];
+      /** @description Present with currency */
+      inCurrency?: components['schemas']['EarningsInCurrencyDto'];
+    };
+    OpenRewardsDto: {
+      /** @description Approved, not yet paid (clawbacks included): paid in full */
+      approved: components['schemas']['MoneyCountDto'];
+      /** @description Pending or on hold: weighted by the approval rate */
+      pending: components['schemas']['MoneyCountDto'];
+      /** @description Drip occurrences not yet ready: weighted by the approval rate */
+      scheduled: components['schemas']['MoneyCountDto'];
+    };
+    ForecastInputsDto: {
+      /** @description Approved or paid over decided rewards (0 to 1) */
+      approvalRate: number;
+      /** @description Rewards whose approval or decline was observed */
+      decidedRewards: number;
+      /** @description Assumed (FORECAST_ASSUMPTIONS) rather than observed: no decided reward yet */
+      approvalRateAssumed: boolean;
+      /** @description Median whole days from pending to approved */
+      approvalLagDays: number;
+      /** @description Observed pending → approved changes it is taken from */
+      observedApprovals: number;
+      /** @description Assumed rather than observed: no approval seen yet */
+      approvalLagAssumed: boolean;
+      /** @description Day of the month payouts go out */
+      payoutDay: number;
+      /** @description Payouts it is inferred from */
+      payoutsObserved: number;
+      /** @description Assumed (the 13th) rather than inferred: no payout yet */
+      payoutDayAssumed: boolean;
+      openRewards: components['schemas']['OpenRewardsDto'];
+    };
+    ForecastMonthDto: {
+      /**
+       * @description YYYY-MM
+       * @example 2026-04
+       */
+      month: string;
+      /** @description Expected payouts, integer minor units */
+      expected: number;
+    };
+    ProgramForecastDto: {
+      /** @description Null for rewards PartnerStack names no program for */
+      program: components['schemas']['ProgramRef'] | null;
+      currency: string;
+      inputs: components['schemas']['ForecastInputsDto'];
+      months: components['schemas']['ForecastMonthDto'][];
+      /** @description Expected after the last month (drips due later, carried balances) */
+      later: number;
+    };
+    ForecastTotalDto: {
+      currency: string;
+      months: components['schemas']['ForecastMonthDto'][];
+      later: number;
+    };
+    ForecastDto: {
+      /** @description How the figures are computed, in words */
+      method: string;
+      /**
+       * Format: date-time
+       * @description The forecast is made from what was known before this instant
+       */
+      madeAt: string;
+      /** @description Per program and currency */
+      programs: components['schemas']['ProgramForecastDto'][];
+      /** @description Across programs, per currency */
+      totals: components['schemas']['ForecastTotalDto'][];
     };
     StreamStatsDto: {
       /** @enum {string} */
@@ -1498,6 +1705,10 @@ export interface operations {
         to?: string;
         /** @description Include records PartnerStack no longer returns */
         includeRemoved?: boolean;
+        /** @description The rewards as they were then, rebuilt from status history: a date means the end of that day (UTC), a date-time that instant. Rewards created later, or removed upstream before it, are left out */
+        asOf?: string;
+        /** @description Adds inCurrency: the money in this one currency, at the rates PartnerStack's amount_usd implies per day (not with asOf) */
+        currency?: string;
       };
       header?: never;
       path?: never;
@@ -1505,7 +1716,7 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description Counts and totals for the org: programs, referrals by status, revenue and refunds, rewards by status, payouts; dataAsOf (data complete up to then: the start of the newest succeeded sync) and per-stream freshness */
+      /** @description Counts and totals for the org: programs, referrals by status, revenue and refunds, rewards by status, payouts; dataAsOf (data complete up to then: the start of the newest succeeded sync) and per-stream freshness; with asOf, the reward figures as they were on that date */
       200: {
         headers: {
           [name: string]: unknown;
@@ -3149,21 +3360,32 @@ export interface operations {
         to?: string;
         /** @description Include records PartnerStack no longer returns */
         includeRemoved?: boolean;
-        groupBy: 'program' | 'month';
+        /** @description groupBy=account only: accounts per page */
+        limit?: number;
+        /** @description groupBy=account only: the nextCursor of the previous page */
+        cursor?: string;
+        /** @description groupBy=account with `Accept: text/csv`: start the file with a UTF-8 byte order mark, for Excel */
+        bom?: boolean;
+        /** @description account: client accounts, most revenue (in USD) first */
+        groupBy: 'program' | 'month' | 'account';
       };
-      header?: never;
+      header?: {
+        /** @description `text/csv` for the CSV download of groupBy=account; JSON otherwise */
+        accept?: string;
+      };
       path?: never;
       cookie?: never;
     };
     requestBody?: never;
     responses: {
-      /** @description Revenue (refunds apart) per program or per month */
+      /** @description Revenue (refunds apart) per program, per month, or per client account (top first, paginated) */
       200: {
         headers: {
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['RevenueReportDto'];
+          'text/csv': string;
         };
       };
       /** @description Invalid input; `errors` names each invalid field. */
@@ -3233,22 +3455,36 @@ export interface operations {
         to?: string;
         /** @description Include records PartnerStack no longer returns */
         includeRemoved?: boolean;
-        /** @description status groups by reward_status */
-        groupBy: 'program' | 'month' | 'status';
+        /** @description groupBy=account only: accounts per page */
+        limit?: number;
+        /** @description groupBy=account only: the nextCursor of the previous page */
+        cursor?: string;
+        /** @description groupBy=account with `Accept: text/csv`: start the file with a UTF-8 byte order mark, for Excel */
+        bom?: boolean;
+        /** @description status groups by reward_status; account: client accounts, most rewards in `currency` first */
+        groupBy: 'program' | 'month' | 'status' | 'account';
+        /** @description groupBy=account only: the currency accounts are ranked by (rewards have no common currency) */
+        currency?: string;
+        /** @description The rewards as they were then, rebuilt from status history: a date means the end of that day (UTC), a date-time that instant. Rewards created later, or removed upstream before it, are left out */
+        asOf?: string;
       };
-      header?: never;
+      header?: {
+        /** @description `text/csv` for the CSV download of groupBy=account; JSON otherwise */
+        accept?: string;
+      };
       path?: never;
       cookie?: never;
     };
     requestBody?: never;
     responses: {
-      /** @description Rewards per program, month or reward_status */
+      /** @description Rewards per program, month, reward_status or client account (top first, paginated); with asOf, as they were on that date */
       200: {
         headers: {
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['RewardReportDto'];
+          'text/csv': string;
         };
       };
       /** @description Invalid input; `errors` names each invalid field. */
@@ -3312,6 +3548,8 @@ export interface operations {
       query?: {
         /** @description Only this program (our id, as in /v1/programs) */
         programId?: string;
+        /** @description Adds inCurrency: the totals in this one currency, at the rates PartnerStack's amount_usd implies per day */
+        currency?: string;
       };
       header?: never;
       path?: never;
@@ -3326,6 +3564,85 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['EarningsDto'];
+        };
+      };
+      /** @description Invalid input; `errors` names each invalid field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      /** @description Missing, expired or badly signed token. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      /** @description The token has no org, or lacks a role this operation needs. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      /** @description Too many requests; wait `Retry-After` seconds. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      /** @description Unexpected failure; quote `correlationId` to support. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      /** @description Temporarily unable to answer (database saturated or down); wait `Retry-After` seconds. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+    };
+  };
+  ForecastController_forecast: {
+    parameters: {
+      query?: {
+        /** @description Only this program (our id, as in /v1/programs) */
+        programId?: string;
+        /** @description The rewards as they were then, rebuilt from status history: a date means the end of that day (UTC), a date-time that instant. Rewards created later, or removed upstream before it, are left out */
+        asOf?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Expected payouts per month, this month and the next two, per program and currency, from the open rewards and each program's observed approval rate, approval lag and payout day; the method and inputs are in the response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ForecastDto'];
         };
       };
       /** @description Invalid input; `errors` names each invalid field. */

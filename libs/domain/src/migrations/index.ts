@@ -8,6 +8,7 @@ import { Migration20261202180000MissedRewardRules } from './Migration20261202180
 import { Migration20261204100000MissedRewardClaims } from './Migration20261204100000MissedRewardClaims';
 import { Migration20261204110000EarningsHistory } from './Migration20261204110000EarningsHistory';
 import { Migration20261204120000AccountRouteIndexes } from './Migration20261204120000AccountRouteIndexes';
+import { Migration20261204130000AccountMatching } from './Migration20261204130000AccountMatching';
 import { Migration20261204150000InsightOutbox } from './Migration20261204150000InsightOutbox';
 
 import type { MigrationSet } from '../../../persistence/src/migrations';
@@ -26,6 +27,7 @@ export const domainMigrations: MigrationSet = {
     { name: 'Migration20261204100000MissedRewardClaims', class: Migration20261204100000MissedRewardClaims },
     { name: 'Migration20261204110000EarningsHistory', class: Migration20261204110000EarningsHistory },
     { name: 'Migration20261204120000AccountRouteIndexes', class: Migration20261204120000AccountRouteIndexes },
+    { name: 'Migration20261204130000AccountMatching', class: Migration20261204130000AccountMatching },
     { name: 'Migration20261204150000InsightOutbox', class: Migration20261204150000InsightOutbox },
   ],
 };
