@@ -105,8 +105,17 @@ function rabbitmqctlBackend() {
       if (!(await listed('list_vhosts', 'name')).includes(name)) await ctl('add_vhost', name);
     },
     user: async ({ name, password, tags }) => {
-      if ((await listed('list_users')).includes(name)) await ctl('change_password', name, password);
-      else await ctl('add_user', name, password);
+      const command = (await listed('list_users')).includes(name) ? 'change_password' : 'add_user';
+      try {
+        await ctl(command, name, password);
+      } catch (error) {
+        // A failed command's message repeats its arguments, and the password must not reach the Job's log.
+        const detail = String(error?.stderr || error?.message || error)
+          .replaceAll(password, '***')
+          .trim();
+        // eslint-disable-next-line preserve-caught-error -- the caught error, as a cause, would carry the password
+        throw new Error(`rabbitmqctl ${command} ${name} failed: ${detail}`);
+      }
       await ctl('set_user_tags', name, ...tags);
     },
     permissions: (p) => ctl('set_permissions', '-p', p.vhost, p.user, p.configure, p.write, p.read),

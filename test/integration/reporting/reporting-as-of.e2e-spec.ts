@@ -1,41 +1,13 @@
-import { randomUUID } from 'node:crypto';
-
 import request from 'supertest';
 
 import { uniqueName } from '@pp/testing';
 
 import { ReportingHarness, startReporting } from './reporting-app';
-import { insert } from './reporting-fixture';
+import { insert, rewardChange, SeededRow, seedTwoPartnerships, syncedRow } from './reporting-fixture';
 
-type Row = Record<string, unknown> & { id: string; external_key: string };
+type Row = SeededRow;
 
-function synced(tenant: string, key: string, created: string, extra: Record<string, unknown> = {}): Row {
-  return {
-    id: randomUUID(),
-    tenant_id: tenant,
-    external_key: key,
-    source_created_at: created,
-    last_fetched_at: '2026-05-01T00:00:00Z',
-    raw: {},
-    ...extra,
-  };
-}
-
-/** One observed change of a reward's field; a field's first observation comes from null. */
-function change(tenant: string, reward: Row, field: string, from: string | null, to: string | null, time: string) {
-  return {
-    id: randomUUID(),
-    tenant_id: tenant,
-    entity_kind: 'reward',
-    entity_id: reward.id,
-    entity_external_key: reward.external_key,
-    field,
-    from_value: from,
-    to_value: to,
-    source_time: time,
-    observed_at: time,
-  };
-}
+const synced = syncedRow;
 
 /**
  * Org A's rewards, each with the status history a sync every few days would have recorded, around 31 March 2026:
@@ -44,15 +16,7 @@ function change(tenant: string, reward: Row, field: string, from: string | null,
  * R6 removed upstream on 28 March; R7 pending → approved at noon on 31 March, removed upstream on 20 April.
  */
 async function seed(db: ReportingHarness['admin'], tenant: string) {
-  const program = synced(tenant, 'co_shopwise', '2025-01-01T00:00:00Z', { name: 'Shopwise' });
-  await insert(db, 'program', [program]);
-  const PA = synced(tenant, 'part_a', '2025-02-01T00:00:00Z', {
-    program_id: program.id,
-    program_key: 'co_shopwise',
-    status: 'active',
-  });
-  const PB = synced(tenant, 'part_b', '2025-02-01T00:00:00Z', { status: 'active' });
-  await insert(db, 'partnership', [PA, PB]);
+  const { PA, PB } = await seedTwoPartnerships(db, tenant);
   const reward = (
     key: string,
     partnership: Row,
@@ -84,27 +48,27 @@ async function seed(db: ReportingHarness['admin'], tenant: string) {
   const s = 'reward_status';
   const p = 'payment_status';
   await insert(db, 'status_history', [
-    change(tenant, R1, s, null, 'pending', '2026-03-01T09:00:00Z'),
-    change(tenant, R1, p, null, null, '2026-03-01T09:00:00Z'),
-    change(tenant, R1, s, 'pending', 'approved', '2026-03-20T10:00:00Z'),
-    change(tenant, R1, p, null, 'available', '2026-03-20T10:00:00Z'),
-    change(tenant, R1, s, 'approved', 'paid', '2026-04-10T10:00:00Z'),
-    change(tenant, R1, p, 'available', 'withdrawn', '2026-04-10T10:00:00Z'),
-    change(tenant, R2, s, null, 'pending', '2026-03-15T09:00:00Z'),
-    change(tenant, R2, p, null, null, '2026-03-15T09:00:00Z'),
-    change(tenant, R2, s, 'pending', 'declined', '2026-04-02T10:00:00Z'),
-    change(tenant, R3, s, null, 'pending', '2026-03-25T09:00:00Z'),
-    change(tenant, R3, p, null, null, '2026-03-25T09:00:00Z'),
-    change(tenant, R4, s, null, 'pending', '2026-04-05T09:00:00Z'),
-    change(tenant, R4, p, null, null, '2026-04-05T09:00:00Z'),
-    change(tenant, R5, s, null, 'approved', '2026-04-15T10:00:00Z'),
-    change(tenant, R5, p, null, 'available', '2026-04-15T10:00:00Z'),
-    change(tenant, R6, s, null, 'pending', '2026-03-05T09:00:00Z'),
-    change(tenant, R6, p, null, null, '2026-03-05T09:00:00Z'),
-    change(tenant, R7, s, null, 'pending', '2026-02-01T09:00:00Z'),
-    change(tenant, R7, p, null, null, '2026-02-01T09:00:00Z'),
-    change(tenant, R7, s, 'pending', 'approved', '2026-03-31T12:00:00Z'),
-    change(tenant, R7, p, null, 'available', '2026-03-31T12:00:00Z'),
+    rewardChange(tenant, R1, s, null, 'pending', '2026-03-01T09:00:00Z'),
+    rewardChange(tenant, R1, p, null, null, '2026-03-01T09:00:00Z'),
+    rewardChange(tenant, R1, s, 'pending', 'approved', '2026-03-20T10:00:00Z'),
+    rewardChange(tenant, R1, p, null, 'available', '2026-03-20T10:00:00Z'),
+    rewardChange(tenant, R1, s, 'approved', 'paid', '2026-04-10T10:00:00Z'),
+    rewardChange(tenant, R1, p, 'available', 'withdrawn', '2026-04-10T10:00:00Z'),
+    rewardChange(tenant, R2, s, null, 'pending', '2026-03-15T09:00:00Z'),
+    rewardChange(tenant, R2, p, null, null, '2026-03-15T09:00:00Z'),
+    rewardChange(tenant, R2, s, 'pending', 'declined', '2026-04-02T10:00:00Z'),
+    rewardChange(tenant, R3, s, null, 'pending', '2026-03-25T09:00:00Z'),
+    rewardChange(tenant, R3, p, null, null, '2026-03-25T09:00:00Z'),
+    rewardChange(tenant, R4, s, null, 'pending', '2026-04-05T09:00:00Z'),
+    rewardChange(tenant, R4, p, null, null, '2026-04-05T09:00:00Z'),
+    rewardChange(tenant, R5, s, null, 'approved', '2026-04-15T10:00:00Z'),
+    rewardChange(tenant, R5, p, null, 'available', '2026-04-15T10:00:00Z'),
+    rewardChange(tenant, R6, s, null, 'pending', '2026-03-05T09:00:00Z'),
+    rewardChange(tenant, R6, p, null, null, '2026-03-05T09:00:00Z'),
+    rewardChange(tenant, R7, s, null, 'pending', '2026-02-01T09:00:00Z'),
+    rewardChange(tenant, R7, p, null, null, '2026-02-01T09:00:00Z'),
+    rewardChange(tenant, R7, s, 'pending', 'approved', '2026-03-31T12:00:00Z'),
+    rewardChange(tenant, R7, p, null, 'available', '2026-03-31T12:00:00Z'),
   ]);
   return { PA, PB };
 }
@@ -138,8 +102,8 @@ describe('asOf: the rewards as they were on a date, rebuilt from status history 
     });
     await insert(harness.admin, 'reward', [RX]);
     await insert(harness.admin, 'status_history', [
-      change(orgB, RX, 'reward_status', null, 'pending', '2026-03-02T00:00:00Z'),
-      change(orgB, RX, 'reward_status', 'pending', 'approved', '2026-03-30T00:00:00Z'),
+      rewardChange(orgB, RX, 'reward_status', null, 'pending', '2026-03-02T00:00:00Z'),
+      rewardChange(orgB, RX, 'reward_status', 'pending', 'approved', '2026-03-30T00:00:00Z'),
     ]);
     for (const org of [orgA, orgB]) await harness.admin.query('select domain.refresh_tenant_aggregates($1)', [org]);
   });

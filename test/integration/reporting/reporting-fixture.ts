@@ -27,17 +27,65 @@ export async function insert(db: Client, table: string, rows: Row[]): Promise<vo
   }
 }
 
-function synced(tenant: string, key: string, created: string, extra: Row, removed = false): Row {
+/** A synced record's row as the normalizer writes it; `id` and `external_key` are the ones a test refers back to. */
+export type SeededRow = Row & { id: string; external_key: string };
+
+/** A synced record, fetched at a fixed time unless `extra` says otherwise. */
+export function syncedRow(tenant: string, key: string, created: string, extra: Row = {}): SeededRow {
   return {
     id: randomUUID(),
     tenant_id: tenant,
     external_key: key,
     source_created_at: created,
-    last_fetched_at: new Date().toISOString(),
-    removed_upstream_at: removed ? '2026-11-01T00:00:00Z' : null,
+    last_fetched_at: '2026-05-01T00:00:00Z',
     raw: {},
     ...extra,
   };
+}
+
+function synced(tenant: string, key: string, created: string, extra: Row, removed = false): Row {
+  return syncedRow(tenant, key, created, {
+    last_fetched_at: new Date().toISOString(),
+    removed_upstream_at: removed ? '2026-11-01T00:00:00Z' : null,
+    ...extra,
+  });
+}
+
+/** One observed change of a reward's field, as status history records it; a field's first observation is from null. */
+export function rewardChange(
+  tenant: string,
+  reward: SeededRow,
+  field: string,
+  from: string | null,
+  to: string | null,
+  time: string,
+): Row {
+  return {
+    id: randomUUID(),
+    tenant_id: tenant,
+    entity_kind: 'reward',
+    entity_id: reward.id,
+    entity_external_key: reward.external_key,
+    field,
+    from_value: from,
+    to_value: to,
+    source_time: time,
+    observed_at: time,
+  };
+}
+
+/** The vendor program Shopwise with two partnerships of the org: PA in it, PB without a vendor program. */
+export async function seedTwoPartnerships(db: Client, tenant: string) {
+  const program = syncedRow(tenant, 'co_shopwise', '2025-01-01T00:00:00Z', { name: 'Shopwise' });
+  await insert(db, 'program', [program]);
+  const PA = syncedRow(tenant, 'part_a', '2025-02-01T00:00:00Z', {
+    program_id: program.id,
+    program_key: 'co_shopwise',
+    status: 'active',
+  });
+  const PB = syncedRow(tenant, 'part_b', '2025-02-01T00:00:00Z', { status: 'active' });
+  await insert(db, 'partnership', [PA, PB]);
+  return { program, PA, PB };
 }
 
 /**

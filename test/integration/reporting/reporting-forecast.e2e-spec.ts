@@ -1,40 +1,19 @@
-import { randomUUID } from 'node:crypto';
-
 import request from 'supertest';
 
 import { uniqueName } from '@pp/testing';
 
 import { ReportingHarness, startReporting } from './reporting-app';
-import { insert } from './reporting-fixture';
+import { insert, rewardChange, SeededRow, seedTwoPartnerships, syncedRow } from './reporting-fixture';
 
-type Row = Record<string, unknown> & { id: string; external_key: string };
+type Row = SeededRow;
 
-function synced(tenant: string, key: string, created: string, extra: Record<string, unknown> = {}): Row {
-  return {
-    id: randomUUID(),
-    tenant_id: tenant,
-    external_key: key,
-    source_created_at: created,
-    last_fetched_at: '2026-05-01T00:00:00Z',
-    raw: {},
-    ...extra,
-  };
-}
+const synced = syncedRow;
 
 /** A reward's reward_status history: `[time, status]` pairs in order, the first from null. */
 function statuses(tenant: string, reward: Row, changes: Array<[string, string]>) {
-  return changes.map(([time, status], index) => ({
-    id: randomUUID(),
-    tenant_id: tenant,
-    entity_kind: 'reward',
-    entity_id: reward.id,
-    entity_external_key: reward.external_key,
-    field: 'reward_status',
-    from_value: index === 0 ? null : changes[index - 1][1],
-    to_value: status,
-    source_time: time,
-    observed_at: time,
-  }));
+  return changes.map(([time, status], index) =>
+    rewardChange(tenant, reward, 'reward_status', index === 0 ? null : changes[index - 1][1], status, time),
+  );
 }
 
 /**
@@ -57,15 +36,7 @@ function statuses(tenant: string, reward: Row, changes: Array<[string, string]>)
  * pays nothing and carries it; B1 pending 700 since 10 March is approved 24 April, paid 13 May: May 700 − 300 = 400.
  */
 async function seed(db: ReportingHarness['admin'], tenant: string) {
-  const program = synced(tenant, 'co_shopwise', '2025-01-01T00:00:00Z', { name: 'Shopwise' });
-  await insert(db, 'program', [program]);
-  const PA = synced(tenant, 'part_a', '2025-02-01T00:00:00Z', {
-    program_id: program.id,
-    program_key: 'co_shopwise',
-    status: 'active',
-  });
-  const PB = synced(tenant, 'part_b', '2025-02-01T00:00:00Z', { status: 'active' });
-  await insert(db, 'partnership', [PA, PB]);
+  const { PA, PB } = await seedTwoPartnerships(db, tenant);
   const reward = (
     key: string,
     partnership: Row,
