@@ -171,6 +171,7 @@ async function round(): Promise<void> {
     console.log(
       `  rows: ${rows[0].rewards} rewards (both runs), ${rows[0].history} status history rows (normalizer run)`,
     );
+    await printStepBreakdown(normalizerMs);
     console.log(`${ROUND_RESULT} ${JSON.stringify({ normalizerRate, baselineRate } satisfies RoundResult)}`);
   } finally {
     await app?.close();
@@ -180,6 +181,27 @@ async function round(): Promise<void> {
     if (process.env.BENCH_KEEP_DATABASE === '1') console.log(`kept database ${databaseName}`);
     else await dropDatabase(databaseName);
   }
+}
+
+/** Where the run's time went, from the normalizer's step histogram (steps of concurrent batches overlap). */
+async function printStepBreakdown(normalizerMs: number): Promise<void> {
+  const metric = await register.getSingleMetric('pp_normalizer_write_step_seconds')?.get();
+  // A histogram's values carry the name of their series (`_bucket`, `_sum`, `_count`).
+  const values = (metric?.values ?? []) as Array<{
+    metricName?: string;
+    labels: Record<string, unknown>;
+    value: number;
+  }>;
+  const sums = values.filter((value) => value.metricName?.endsWith('_sum'));
+  const steps = sums
+    .map((value) => ({ step: String(value.labels.step), ms: value.value * 1000 }))
+    .sort((left, right) => right.ms - left.ms);
+  console.log(
+    `  time per step (summed over batches, share of the run's ${normalizerMs} ms): ` +
+      steps
+        .map(({ step, ms }) => `${step} ${Math.round(ms)} ms (${Math.round((ms / normalizerMs) * 100)}%)`)
+        .join(', '),
+  );
 }
 
 const ROUND_RESULT = 'BENCH_NORMALIZER_ROUND';

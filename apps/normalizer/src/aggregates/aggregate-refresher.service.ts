@@ -6,7 +6,7 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { describeError } from '@pp/common';
 
 import { InsightOutboxService } from '../insights/insight-outbox.service';
-import { normalizerMetrics } from '../metrics/normalizer.metrics';
+import { normalizerMetrics, timedStep } from '../metrics/normalizer.metrics';
 
 /** A slow refresh (under load) delays the next by this many times its duration: refreshes stay a small fraction of the work. */
 const GAP_PER_REFRESH_DURATION = 10;
@@ -104,8 +104,8 @@ export class AggregateRefresher implements OnApplicationShutdown {
         .getConnection()
         .getKnex()
         .transaction(async (trx) => {
-          await trx.raw('select domain.refresh_tenant_aggregates(?)', [tenantId]);
-          return this.insights.derive(trx, tenantId);
+          await timedStep('aggregate_refresh', () => trx.raw('select domain.refresh_tenant_aggregates(?)', [tenantId]));
+          return timedStep('missed_reward_insights', () => this.insights.derive(trx, tenantId));
         });
       await this.insights.publish(derived);
       normalizerMetrics.aggregateRefreshes.inc({ outcome: 'ok' });

@@ -158,6 +158,13 @@ const MISSED_JOINS = `left join domain.partnership p on p.tenant_id = :tenant an
     left join domain.billing_record br on br.tenant_id = :tenant and br.id = l.billing_record_id
     left join domain.reward r on r.tenant_id = :tenant and r.id = l.reward_id`;
 
+/**
+ * A lifecycle event not recorded yet. Every refresh reads the tenant's whole lifecycle, so a candidate's payload is
+ * only built the one time its key is new, not on each refresh to be discarded by the conflict clause.
+ */
+const unrecorded = (idempotencyKey: string) => `not exists (select 1 from domain.insight_outbox seen
+     where seen.tenant_id = :tenant and seen.idempotency_key = ${idempotencyKey})`;
+
 const deadline = (l: string) => `${l}.basis_at + :claimDays * interval '1 day'`;
 
 /**
@@ -184,6 +191,7 @@ const LIFECYCLE_SQL = `with events as (
     from domain.report_missed_reward_lifecycle l
     ${MISSED_JOINS}
    where l.tenant_id = :tenant and ${missedAt('l')} <= coalesce(l.resolved_at, now())
+     and ${unrecorded(`'insight.missed-reward.detected:' || l.id`)}
   union all
   select 'insight.missed-reward.resolved',
          'insight.missed-reward.resolved:' || l.id,
@@ -193,6 +201,7 @@ const LIFECYCLE_SQL = `with events as (
     from domain.report_missed_reward_lifecycle l
     ${MISSED_JOINS}
    where l.tenant_id = :tenant and l.resolved_at is not null and ${missedAt('l')} <= l.resolved_at
+     and ${unrecorded(`'insight.missed-reward.resolved:' || l.id`)}
   union all
   select 'insight.missed-reward.deadline-near',
          'insight.missed-reward.deadline-near:' || l.id,
@@ -203,6 +212,7 @@ const LIFECYCLE_SQL = `with events as (
     ${MISSED_JOINS}
    where l.tenant_id = :tenant and l.resolved_at is null and ${missedAt('l')} <= now()
      and ${deadline('l')} > now() and ${deadline('l')} <= now() + :nearDays * interval '1 day'
+     and ${unrecorded(`'insight.missed-reward.deadline-near:' || l.id`)}
 )
 ${insert('false')}`;
 
@@ -214,14 +224,18 @@ export const LIFECYCLE_SETTINGS = {
   nearDays: INSIGHT_ASSUMPTIONS.deadlineNearDays,
 };
 
+/** The record kinds BATCH_SQL reads events from; the others (most of a batch) need not travel to the database. */
+const KINDS_WITH_EVENTS: ReadonlySet<string> = new Set(['reward', 'payout', 'partnership']);
+
 /** Records the insight events of one tenant's part of a batch, after the writer ran, in its transaction. */
 export async function deriveBatchInsights(
   trx: Knex.Transaction,
   tenantId: string,
   entities: BatchEntity[],
 ): Promise<DerivedInsight[]> {
-  if (entities.length === 0) return [];
-  const batch = entities.map(({ kind, key, syncRunId, correlationId }) => ({
+  const relevant = entities.filter((entity) => KINDS_WITH_EVENTS.has(entity.kind));
+  if (relevant.length === 0) return [];
+  const batch = relevant.map(({ kind, key, syncRunId, correlationId }) => ({
     kind,
     key,
     sync_run_id: syncRunId,

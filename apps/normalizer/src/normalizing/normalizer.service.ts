@@ -12,7 +12,7 @@ import { InsightOutboxService } from '../insights/insight-outbox.service';
 import { UnmappableRecordError } from '../mapping/field-reader';
 import type { MappedMessage } from '../mapping/mapped-record';
 import { mapRawRecord, mapRemoval } from '../mapping/raw-record.mapper';
-import { normalizerMetrics } from '../metrics/normalizer.metrics';
+import { normalizerMetrics, timedStep } from '../metrics/normalizer.metrics';
 import { TRANSIENT_RETRY_DELAYS_MS } from '../normalizer.constants';
 import { TableStatistics } from '../statistics/table-statistics.service';
 import { BatchChanges, DomainBatchWriter } from '../writing/domain-batch-writer';
@@ -252,7 +252,10 @@ export class NormalizerService {
             trx,
             items.map((item) => item.mapped),
           );
-          return { changes: written, insights: await deriveBatchInsights(trx, tenantId, entities) };
+          return {
+            changes: written,
+            insights: await timedStep('insights', () => deriveBatchInsights(trx, tenantId, entities)),
+          };
         });
         derived.push(...insights);
         return changes;

@@ -1,6 +1,7 @@
 import type { Knex } from '@mikro-orm/knex';
 
 import type { MappedMessage } from '../mapping/mapped-record';
+import { timedStep } from '../metrics/normalizer.metrics';
 
 import { AccountMatcher } from './account-matching';
 import { reduceBatch } from './batch-contents';
@@ -31,20 +32,22 @@ export class DomainBatchWriter {
       changes.set(tenantId, (changes.get(tenantId) ?? new Set()).add(kind));
     const batch = reduceBatch(messages);
 
-    const pendingKinds = await this.removals.pendingKinds(trx, batch.tenants);
-    const outcomes = await this.upserts.write(trx, batch, pendingKinds, touch);
-    for (const [table, removals] of batch.removals)
-      for (const tenantId of await this.removals.apply(trx, table, removals)) touch(tenantId, table);
-    await this.links.resolve(trx, outcomes);
-    const accounts = outcomes.get('account')?.written ?? [];
-    await this.matcher.match(trx, accounts);
+    const outcomes = await timedStep('upserts', async () =>
+      this.upserts.write(trx, batch, await this.removals.pendingKinds(trx, batch.tenants), touch),
+    );
+    await timedStep('removals', async () => {
+      for (const [table, removals] of batch.removals)
+        for (const tenantId of await this.removals.apply(trx, table, removals)) touch(tenantId, table);
+    });
+    await timedStep('links', () => this.links.resolve(trx, outcomes));
+    await timedStep('account_matching', () => this.matcher.match(trx, outcomes.get('account')?.written ?? []));
 
     if (batch.observations.length > 0) {
       const inserted = new Set<string>();
       for (const [table, outcome] of outcomes)
         for (const row of outcome.inserted) inserted.add(entityKeyOf(table, row.tenantId, row.externalKey));
-      for (const tenantId of await this.history.write(trx, batch.observations, inserted))
-        touch(tenantId, 'status_history');
+      const tenants = await timedStep('status_history', () => this.history.write(trx, batch.observations, inserted));
+      for (const tenantId of tenants) touch(tenantId, 'status_history');
     }
     return changes;
   }
