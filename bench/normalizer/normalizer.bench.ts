@@ -18,7 +18,7 @@ import { join } from 'node:path';
 
 import { knex, Knex } from '@mikro-orm/knex';
 import amqplib from 'amqplib';
-import { register } from 'prom-client';
+import { Histogram, register } from 'prom-client';
 
 import { EVENTS_EXCHANGE, QUEUES, RAW_RECORD_KEYS } from '@pp/contracts';
 import { migrateAll } from '@pp/persistence';
@@ -185,14 +185,9 @@ async function round(): Promise<void> {
 
 /** Where the run's time went, from the normalizer's step histogram (steps of concurrent batches overlap). */
 async function printStepBreakdown(normalizerMs: number): Promise<void> {
-  const metric = await register.getSingleMetric('pp_normalizer_write_step_seconds')?.get();
+  const histogram = register.getSingleMetric('pp_normalizer_write_step_seconds') as Histogram<'step'> | undefined;
   // A histogram's values carry the name of their series (`_bucket`, `_sum`, `_count`).
-  const values = (metric?.values ?? []) as Array<{
-    metricName?: string;
-    labels: Record<string, unknown>;
-    value: number;
-  }>;
-  const sums = values.filter((value) => value.metricName?.endsWith('_sum'));
+  const sums = ((await histogram?.get())?.values ?? []).filter((value) => value.metricName?.endsWith('_sum'));
   const steps = sums
     .map((value) => ({ step: String(value.labels.step), ms: value.value * 1000 }))
     .sort((left, right) => right.ms - left.ms);

@@ -3,6 +3,7 @@ import { Client } from 'pg';
 
 import { createTestDatabase, createTestVhost, waitFor } from '@pp/testing';
 
+import { POSTBACK_CALLS_PER_MINUTE } from '../../../apps/credentials/src/credentials.constants';
 import { RunningSandbox, startSandbox } from '../../../apps/partnerstack-sandbox/src/start-sandbox';
 import {
   api,
@@ -182,12 +183,12 @@ describe('postback URLs', () => {
     const org = 'org_pb_rate';
     const path = await connect(org);
     // The counter is a fixed one-minute window: start clear of its end so the calls below all land in one window,
-    // and plant the window's earlier hits rather than making 118 calls, which on a slow machine can outlast it.
+    // and plant the window's earlier hits rather than making them all, which on a slow machine can outlast it.
     await waitFor(() => Date.now() % 60_000 < 50_000, { timeoutMs: 12_000, description: 'a fresh rate-limit window' });
     const windowStart = new Date(Math.floor(Date.now() / 60_000) * 60_000);
     await pg.query(
-      `insert into credentials.rate_limit_window (tenant_id, action, window_start, hits) values ($1, 'postback', $2, 118)`,
-      [org, windowStart],
+      `insert into credentials.rate_limit_window (tenant_id, action, window_start, hits) values ($1, 'postback', $2, $3)`,
+      [org, windowStart, POSTBACK_CALLS_PER_MINUTE - 2],
     );
     const responses = [];
     for (let call = 0; call < 3; call++) responses.push(await api(app).post(path).send({}));

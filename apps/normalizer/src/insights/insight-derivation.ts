@@ -1,5 +1,6 @@
 import type { Knex } from '@mikro-orm/knex';
 
+import type { RoutingKey } from '@pp/contracts';
 import { DECLINED_REWARD_STATUS, reasonsOnClock } from '@pp/domain';
 
 import { INSIGHT_ASSUMPTIONS } from './insight-assumptions.constants';
@@ -158,12 +159,16 @@ const MISSED_JOINS = `left join domain.partnership p on p.tenant_id = :tenant an
     left join domain.billing_record br on br.tenant_id = :tenant and br.id = l.billing_record_id
     left join domain.reward r on r.tenant_id = :tenant and r.id = l.reward_id`;
 
+/** A lifecycle candidate's key for one event: each is announced once per candidate. */
+const lifecycleKey = (routingKey: RoutingKey) => `'${routingKey}:' || l.id`;
+const lifecycleEvent = (routingKey: RoutingKey) =>
+  `'${routingKey}' as routing_key, ${lifecycleKey(routingKey)} as idempotency_key`;
 /**
- * A lifecycle event not recorded yet. Every refresh reads the tenant's whole lifecycle, so a candidate's payload is
- * only built the one time its key is new, not on each refresh to be discarded by the conflict clause.
+ * The candidate's event is not recorded yet. Every refresh reads the tenant's whole lifecycle, so a payload is only
+ * built the one time its key is new, not on each refresh to be discarded by the conflict clause.
  */
-const unrecorded = (idempotencyKey: string) => `not exists (select 1 from domain.insight_outbox seen
-     where seen.tenant_id = :tenant and seen.idempotency_key = ${idempotencyKey})`;
+const unrecorded = (routingKey: RoutingKey) => `not exists (select 1 from domain.insight_outbox seen
+     where seen.tenant_id = :tenant and seen.idempotency_key = ${lifecycleKey(routingKey)})`;
 
 const deadline = (l: string) => `${l}.basis_at + :claimDays * interval '1 day'`;
 
@@ -184,27 +189,24 @@ export const missedAt = (l: string) => `${l}.reference_at + (case
  * missed reward found on connecting is news the agency has never seen (PartnerStack's dashboard does not show it).
  */
 const LIFECYCLE_SQL = `with events as (
-  select 'insight.missed-reward.detected' as routing_key,
-         'insight.missed-reward.detected:' || l.id as idempotency_key,
+  select ${lifecycleEvent('insight.missed-reward.detected')},
          null::text as correlation_id, greatest(l.first_seen_at, ${missedAt('l')}) as occurred_at,
          jsonb_build_object(${missedFacts('l')}) as payload
     from domain.report_missed_reward_lifecycle l
     ${MISSED_JOINS}
    where l.tenant_id = :tenant and ${missedAt('l')} <= coalesce(l.resolved_at, now())
-     and ${unrecorded(`'insight.missed-reward.detected:' || l.id`)}
+     and ${unrecorded('insight.missed-reward.detected')}
   union all
-  select 'insight.missed-reward.resolved',
-         'insight.missed-reward.resolved:' || l.id,
+  select ${lifecycleEvent('insight.missed-reward.resolved')},
          null, l.resolved_at,
          jsonb_build_object(${missedFacts('l')},
            'recovered', ${money('l.recovered_amount', 'l.recovered_currency')}, 'resolvedAt', ${iso('l.resolved_at')})
     from domain.report_missed_reward_lifecycle l
     ${MISSED_JOINS}
    where l.tenant_id = :tenant and l.resolved_at is not null and ${missedAt('l')} <= l.resolved_at
-     and ${unrecorded(`'insight.missed-reward.resolved:' || l.id`)}
+     and ${unrecorded('insight.missed-reward.resolved')}
   union all
-  select 'insight.missed-reward.deadline-near',
-         'insight.missed-reward.deadline-near:' || l.id,
+  select ${lifecycleEvent('insight.missed-reward.deadline-near')},
          null, now(),
          jsonb_build_object(${missedFacts('l')}, 'deadlineAt', ${iso(deadline('l'))},
            'daysLeft', ceil(extract(epoch from ${deadline('l')} - now()) / 86400)::int)
@@ -212,7 +214,7 @@ const LIFECYCLE_SQL = `with events as (
     ${MISSED_JOINS}
    where l.tenant_id = :tenant and l.resolved_at is null and ${missedAt('l')} <= now()
      and ${deadline('l')} > now() and ${deadline('l')} <= now() + :nearDays * interval '1 day'
-     and ${unrecorded(`'insight.missed-reward.deadline-near:' || l.id`)}
+     and ${unrecorded('insight.missed-reward.deadline-near')}
 )
 ${insert('false')}`;
 
@@ -224,8 +226,13 @@ export const LIFECYCLE_SETTINGS = {
   nearDays: INSIGHT_ASSUMPTIONS.deadlineNearDays,
 };
 
-/** The record kinds BATCH_SQL reads events from; the others (most of a batch) need not travel to the database. */
-const KINDS_WITH_EVENTS: ReadonlySet<string> = new Set(['reward', 'payout', 'partnership']);
+/**
+ * The record kinds BATCH_SQL reads events from (read off its branches, so a new branch cannot be forgotten here); the
+ * other kinds, most of a batch, need not travel to the database.
+ */
+const KINDS_WITH_EVENTS: ReadonlySet<string> = new Set(
+  [...BATCH_SQL.matchAll(/where b\.kind = '([a-z_]+)'/g)].map(([, kind]) => kind),
+);
 
 /** Records the insight events of one tenant's part of a batch, after the writer ran, in its transaction. */
 export async function deriveBatchInsights(
